@@ -1,0 +1,88 @@
+"""Parameter and attribute descriptions shared by the estimators' docstrings."""
+
+COMMON_PARAMETERS = """\
+    optimizer : {"batch", "sgd", "minibatch", "momentum", "rmsprop", "adam"}, \
+default="adam"
+        Update rule and batching. "batch": plain gradient step on all samples;
+        "sgd": plain step on one sample; "minibatch": plain step on
+        ``batch_size`` samples; "momentum", "rmsprop", "adam": that rule on
+        ``batch_size`` samples. ``batch_size >= n_samples`` gives full batches.
+        With step size ``a`` (``learning_rate``) and batch gradient ``g``:
+
+        - plain: ``theta = theta - a * g``
+        - momentum: ``v = beta * v + (1 - beta) * g ; theta = theta - a * v``
+        - rmsprop: ``s = beta2 * s + (1 - beta2) * g**2 ;
+          theta = theta - a * g / (sqrt(s) + epsilon)``
+        - adam: ``m = beta * m + (1 - beta) * g ; s = beta2 * s + (1 - beta2) * g**2 ;
+          m_hat = m / (1 - beta**t) ; s_hat = s / (1 - beta2**t) ;
+          theta = theta - a * m_hat / (sqrt(s_hat) + epsilon)``
+
+    learning_rate : float > 0 or "auto", default="auto"
+        Initial step size ``a``. "auto" derives it from the data so that no
+        optimizer diverges: ``1 / L`` for plain steps, where ``L`` is the
+        smoothness constant of the objective for the batch size used
+        (a power-iteration estimate of the Gram matrix's largest eigenvalue for
+        full batches, the largest row norm for single samples);
+        ``1 / ((1 - beta) L)`` for momentum; for rmsprop and adam a tenth of the
+        largest coordinate of the first safe gradient step, ``||grad J(0)||_inf / (10 L)``.
+        The value used is ``learning_rate_``.
+    schedule : {"auto", "constant", "invscaling", "adaptive"}, default="auto"
+        How the step evolves. "constant": fixed; "invscaling":
+        ``a / t**power_t`` at step ``t``; "adaptive": divided by 5 each time
+        ``n_iter_no_change`` epochs fail to improve the objective by ``tol``,
+        training stops when it has fallen below a thousandth of its initial
+        value. "auto": "constant" for full-batch "batch" and "momentum" (a
+        deterministic step needs no decay), "adaptive" otherwise (noisy steps
+        must shrink to converge).
+    power_t : float >= 0, default=0.25
+        Exponent of the "invscaling" schedule.
+    beta : float in [0, 1), default=0.9
+        Decay of the first moment (momentum's velocity, Adam's ``m``).
+    beta2 : float in [0, 1), default=0.999
+        Decay of the second moment ``s`` (RMSprop, Adam).
+    epsilon : float > 0, default=1e-6
+        Added to ``sqrt(s)`` (RMSprop) or ``sqrt(s_hat)`` (Adam).
+    batch_size : int >= 1, default=32
+        Samples per step for "minibatch", "momentum", "rmsprop" and "adam".
+    max_iter : int >= 1, default=5000
+        Maximum number of epochs (passes over the training data).
+    tol : float >= 0 or None, default=1e-6
+        An epoch improves when its objective is lower than the best so far by
+        more than ``tol`` times the objective of the all-zero model (so the
+        rule does not depend on the scale of ``y``). Training stops after
+        ``n_iter_no_change`` epochs without improvement (see ``schedule`` for
+        "adaptive"). None runs exactly ``max_iter`` epochs.
+    n_iter_no_change : int >= 1, default=10
+        Epochs without improvement before stopping or reducing the step.
+    alpha : float >= 0, default=0.0 (regressor), 1e-4 (classifier)
+        Strength of the L2 penalty ``alpha * ||coef_||^2`` added to the mean loss.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept (never penalized).
+    shuffle : bool, default=True
+        Whether to visit the samples in a new random order each epoch (the
+        data is never copied for it).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling. An int gives bit-identical fits.
+    warm_start : bool, default=False
+        Continue from the previous fit's coefficients, optimizer state and step size.
+    verbose : int, default=0
+        Print one line per epoch when positive.
+"""
+
+COMMON_ATTRIBUTES = """\
+    loss_curve_ : list of float
+        One entry per epoch: the objective (mean loss plus penalty) averaged
+        over the epoch's batches, each batch's term evaluated at the
+        coefficients just before that batch's step. For full batches this is
+        the objective at the start of the epoch.
+    n_iter_ : int
+        Epochs run (accumulated over warm starts); ``len(loss_curve_)``.
+    t_ : int
+        Optimizer steps taken (Adam's ``t``).
+    learning_rate_ : float
+        The current step size (after any schedule reductions).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+"""

@@ -1,0 +1,116 @@
+"""The compiled epoch: one pass over the training rows in a given order.
+
+Rows are visited through an index array, so shuffling never copies ``X``. Each
+batch's gradient is accumulated in the same pass that computes its raw
+predictions, so ``X`` is read once per epoch whatever the batch size.
+"""
+
+import numpy as np
+from numba import njit
+
+from ._losses import loss_row
+from ._optimizers import apply_rule
+from ._schedules import step_size
+
+
+@njit(cache=True)
+def run_epoch(
+    X,
+    targets,
+    sample_weight,
+    order,
+    batch_size,
+    theta,
+    first_moment,
+    second_moment,
+    t,
+    rule,
+    alpha,
+    power_t,
+    beta,
+    beta2,
+    epsilon,
+    loss,
+    l2,
+    fit_intercept,
+):
+    """Run one epoch in place on ``theta`` and the rule's moments.
+
+    ``theta`` has shape (n_outputs, n_features + 1): coefficients, then the
+    intercept. The gradient of a batch B is the unbiased estimate of the
+    objective's gradient::
+
+        g = sum_{i in B} w_i * dloss_i * [x_i, 1] / (|B| * mean(w)) + 2 * l2 * [W, 0]
+
+    which for a full batch is exactly the gradient of the weighted objective.
+
+    Returns ``(epoch_loss, t)``: the objective averaged over the epoch's batches,
+    each term evaluated at the parameters just before that batch's step, and
+    the number of steps taken so far.
+    """
+    n_rows = order.shape[0]
+    n_outputs, n_params = theta.shape
+    n_features = n_params - 1
+    mean_weight = 0.0
+    for p in range(n_rows):
+        mean_weight += sample_weight[order[p]]
+    mean_weight /= n_rows
+
+    grad = np.zeros((n_outputs, n_params))
+    raw = np.empty(n_outputs)
+    dloss = np.empty(n_outputs)
+    flat_theta = theta.reshape(-1)
+    flat_grad = grad.reshape(-1)
+    flat_first = first_moment.reshape(-1)
+    flat_second = second_moment.reshape(-1)
+
+    epoch_loss = 0.0
+    for start in range(0, n_rows, batch_size):
+        stop = min(start + batch_size, n_rows)
+        grad[:] = 0.0
+        batch_loss = 0.0
+        batch_weight = 0.0
+        for p in range(start, stop):
+            i = order[p]
+            weight = sample_weight[i]
+            if weight == 0.0:
+                continue
+            x = X[i]
+            for k in range(n_outputs):
+                acc = theta[k, n_features]
+                for j in range(n_features):
+                    acc += theta[k, j] * x[j]
+                raw[k] = acc
+            batch_loss += weight * loss_row(loss, raw, targets[i], dloss)
+            batch_weight += weight
+            for k in range(n_outputs):
+                c = weight * dloss[k]
+                for j in range(n_features):
+                    grad[k, j] += c * x[j]
+                grad[k, n_features] += c
+        if batch_weight == 0.0:
+            continue  # only zero-weight rows: as if they were not there
+
+        scale = 1.0 / ((stop - start) * mean_weight)
+        penalty = 0.0
+        for k in range(n_outputs):
+            for j in range(n_features):
+                penalty += theta[k, j] * theta[k, j]
+                grad[k, j] = grad[k, j] * scale + 2.0 * l2 * theta[k, j]
+            grad[k, n_features] = grad[k, n_features] * scale if fit_intercept else 0.0
+        epoch_loss += batch_loss + (stop - start) * mean_weight * l2 * penalty
+
+        t += 1
+        apply_rule(
+            rule,
+            flat_theta,
+            flat_grad,
+            flat_first,
+            flat_second,
+            t,
+            step_size(alpha, t, power_t),
+            beta,
+            beta2,
+            epsilon,
+        )
+    return epoch_loss / (n_rows * mean_weight), t
