@@ -82,12 +82,8 @@ class BaseGD(BaseEstimator):
         return self
 
     def _check_weights(self, sample_weight, X):
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        if not sample_weight.sum() > 0:
-            raise ValueError("sample_weight must contain at least one positive weight.")
-        return sample_weight
+        # Also rejects all-zero weights, which leave the objective undefined.
+        return _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
 
     def _initialize(self, X, targets, sample_weight):
         """Zero coefficients, zero optimizer state, and the initial step size."""

@@ -1,0 +1,171 @@
+"""With a full batch and no shuffling, k epochs equal the formulas applied k times by hand."""
+
+import numpy as np
+import pytest
+from scipy.special import expit, softmax
+
+from skgd import GDClassifier, GDLinearRegressor
+
+LEARNING_RATE = 0.05
+BETA, BETA2, EPSILON = 0.8, 0.95, 1e-6
+N_EPOCHS = 7
+
+
+def design(X):
+    return np.hstack([X, np.ones((X.shape[0], 1))])
+
+
+def squared_error_gradient(A, Y, theta):
+    """Gradient of mean_k mean_i (A theta_k - y_k)^2 written out: (2/n) A^T (A theta - Y) / K."""
+    n, n_outputs = Y.shape
+    return (2.0 / n) * (A @ theta.T - Y).T @ A / n_outputs
+
+
+def logistic_gradient(A, Y, theta):
+    return (expit(A @ theta.T) - Y).T @ A / A.shape[0]
+
+
+def softmax_gradient(A, Y, theta):
+    return (softmax(A @ theta.T, axis=1) - Y).T @ A / A.shape[0]
+
+
+def by_hand(rule, gradient, A, Y, n_steps):
+    """theta after n_steps of the textbook rule, starting from zero."""
+    theta = np.zeros((Y.shape[1], A.shape[1]))
+    v = np.zeros_like(theta)
+    m = np.zeros_like(theta)
+    s = np.zeros_like(theta)
+    for t in range(1, n_steps + 1):
+        g = gradient(A, Y, theta)
+        if rule == "plain":
+            theta = theta - LEARNING_RATE * g
+        elif rule == "momentum":
+            v = BETA * v + (1 - BETA) * g
+            theta = theta - LEARNING_RATE * v
+        elif rule == "rmsprop":
+            s = BETA2 * s + (1 - BETA2) * g**2
+            theta = theta - LEARNING_RATE * g / (np.sqrt(s) + EPSILON)
+        elif rule == "adam":
+            m = BETA * m + (1 - BETA) * g
+            s = BETA2 * s + (1 - BETA2) * g**2
+            m_hat = m / (1 - BETA**t)
+            s_hat = s / (1 - BETA2**t)
+            theta = theta - LEARNING_RATE * m_hat / (np.sqrt(s_hat) + EPSILON)
+    return theta
+
+
+RULE_OF = {
+    "batch": "plain",
+    "sgd": "plain",
+    "minibatch": "plain",
+    "momentum": "momentum",
+    "rmsprop": "rmsprop",
+    "adam": "adam",
+}
+
+
+def full_batch(Estimator, optimizer, **params):
+    return Estimator(
+        optimizer=optimizer,
+        learning_rate=LEARNING_RATE,
+        schedule="constant",
+        beta=BETA,
+        beta2=BETA2,
+        epsilon=EPSILON,
+        batch_size=10_000,
+        alpha=0.0,
+        max_iter=N_EPOCHS,
+        tol=None,
+        shuffle=False,
+        **params,
+    )
+
+
+@pytest.fixture
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3)) + [0.5, -1.0, 2.0]
+    y = X @ [1.5, -2.0, 0.5] + 0.3 + 0.1 * rng.normal(size=40)
+    return X, y
+
+
+@pytest.mark.parametrize("optimizer", ["batch", "momentum", "rmsprop", "adam"])
+def test_regressor_matches_hand_computed_sequence(data, optimizer):
+    X, y = data
+    model = full_batch(GDLinearRegressor, optimizer).fit(X, y)
+    expected = by_hand(RULE_OF[optimizer], squared_error_gradient, design(X), y[:, None], N_EPOCHS)
+    np.testing.assert_allclose(model.coef_, expected[0, :-1], rtol=1e-9)
+    np.testing.assert_allclose(model.intercept_, expected[0, -1], rtol=1e-9)
+    assert model.t_ == N_EPOCHS
+
+
+@pytest.mark.parametrize("optimizer", ["minibatch", "sgd"])
+def test_full_batch_size_means_full_batch(data, optimizer):
+    """batch_size >= n_samples makes minibatch a full batch; sgd keeps one sample per step."""
+    X, y = data
+    model = full_batch(GDLinearRegressor, optimizer).fit(X, y)
+    n_steps = N_EPOCHS if optimizer == "minibatch" else N_EPOCHS * X.shape[0]
+    assert model.t_ == n_steps
+    if optimizer == "minibatch":
+        expected = by_hand("plain", squared_error_gradient, design(X), y[:, None], N_EPOCHS)
+        np.testing.assert_allclose(model.coef_, expected[0, :-1], rtol=1e-9)
+
+
+def test_sgd_visits_one_sample_per_step(data):
+    """sgd with shuffle=False: step i uses sample i only, theta -= a * 2 (a_i theta - y_i) a_i."""
+    X, y = data
+    model = full_batch(GDLinearRegressor, "sgd", ).set_params(max_iter=1).fit(X, y)
+    A = design(X)
+    theta = np.zeros(A.shape[1])
+    for a_i, y_i in zip(A, y):
+        theta = theta - LEARNING_RATE * 2.0 * (a_i @ theta - y_i) * a_i
+    np.testing.assert_allclose(model.coef_, theta[:-1], rtol=1e-9)
+
+
+def test_first_step_is_the_source_notes_formula(data):
+    """theta_1 = theta_0 - a (2/n) A^T (A theta_0 - y) with theta_0 = 0."""
+    X, y = data
+    model = full_batch(GDLinearRegressor, "batch").set_params(max_iter=1).fit(X, y)
+    A = design(X)
+    theta_1 = -LEARNING_RATE * (2.0 / len(y)) * A.T @ (-y)
+    np.testing.assert_allclose(np.r_[model.coef_, model.intercept_], theta_1, rtol=1e-12)
+
+
+@pytest.mark.parametrize("optimizer", ["batch", "momentum", "rmsprop", "adam"])
+def test_binary_classifier_matches_hand_computed_sequence(data, optimizer):
+    X, y = data
+    labels = np.where(y > np.median(y), "high", "low")
+    model = full_batch(GDClassifier, optimizer).fit(X, labels)
+    targets = (labels == model.classes_[1]).astype(float)[:, None]
+    expected = by_hand(RULE_OF[optimizer], logistic_gradient, design(X), targets, N_EPOCHS)
+    np.testing.assert_allclose(model.coef_, expected[:, :-1], rtol=1e-9)
+    np.testing.assert_allclose(model.intercept_, expected[:, -1], rtol=1e-9)
+
+
+@pytest.mark.parametrize("optimizer", ["batch", "momentum", "rmsprop", "adam"])
+def test_softmax_classifier_matches_hand_computed_sequence(data, optimizer):
+    X, y = data
+    labels = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
+    model = full_batch(GDClassifier, optimizer).fit(X, labels)
+    one_hot = np.eye(3)[labels]
+    expected = by_hand(RULE_OF[optimizer], softmax_gradient, design(X), one_hot, N_EPOCHS)
+    np.testing.assert_allclose(model.coef_, expected[:, :-1], rtol=1e-9)
+    np.testing.assert_allclose(model.intercept_, expected[:, -1], rtol=1e-9)
+
+
+def test_multi_output_regression_matches_hand_computed_sequence(data):
+    X, y = data
+    Y = np.column_stack([y, -2 * y + 1])
+    model = full_batch(GDLinearRegressor, "adam").fit(X, Y)
+    expected = by_hand("adam", squared_error_gradient, design(X), Y, N_EPOCHS)
+    np.testing.assert_allclose(model.coef_, expected[:, :-1], rtol=1e-9)
+    assert model.coef_.shape == (2, 3) and model.intercept_.shape == (2,)
+
+
+def test_no_intercept_keeps_intercept_at_zero(data):
+    X, y = data
+    model = full_batch(GDLinearRegressor, "adam", fit_intercept=False).fit(X, y)
+    A = X  # no column of ones
+    expected = by_hand("adam", squared_error_gradient, A, y[:, None], N_EPOCHS)
+    np.testing.assert_allclose(model.coef_, expected[0], rtol=1e-9)
+    assert model.intercept_ == 0.0

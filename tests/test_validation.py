@@ -1,0 +1,151 @@
+"""Bad input and bad parameters give clear errors; divergence never returns NaN."""
+
+import re
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skgd import GDClassifier, GDLinearRegressor
+
+ESTIMATORS = [GDLinearRegressor, GDClassifier]
+
+
+@pytest.fixture
+def data():
+    X, y = make_regression(n_samples=30, n_features=3, random_state=0)
+    return X, y
+
+
+def labels_for(Estimator, y):
+    return (y > 0).astype(int) if Estimator is GDClassifier else y
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize(
+    "param, value",
+    [
+        ("optimizer", "adagrad"),
+        ("learning_rate", 0.0),
+        ("learning_rate", -1.0),
+        ("learning_rate", "fast"),
+        ("schedule", "cosine"),
+        ("beta", 1.0),
+        ("beta", -0.1),
+        ("beta2", 1.5),
+        ("epsilon", 0.0),
+        ("batch_size", 0),
+        ("max_iter", 0),
+        ("tol", -1e-3),
+        ("n_iter_no_change", 0),
+        ("alpha", -1.0),
+        ("fit_intercept", "yes"),
+        ("power_t", -1.0),
+    ],
+)
+def test_invalid_parameter_names_parameter_and_accepted_values(Estimator, data, param, value):
+    X, y = data
+    with pytest.raises(InvalidParameterError, match=f"The '{param}' parameter of"):
+        Estimator(**{param: value}).fit(X, labels_for(Estimator, y))
+
+
+def test_unknown_optimizer_lists_the_presets(data):
+    X, y = data
+    with pytest.raises(InvalidParameterError) as error:
+        GDLinearRegressor(optimizer="adagrad").fit(X, y)
+    for name in ["batch", "sgd", "minibatch", "momentum", "rmsprop", "adam"]:
+        assert repr(name) in str(error.value)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_X_is_rejected(Estimator, data, bad):
+    X, y = data
+    X = X.copy()
+    X[3, 1] = bad
+    with pytest.raises(ValueError, match="Input X contains"):
+        Estimator().fit(X, labels_for(Estimator, y))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_y_is_rejected(data, bad):
+    X, y = data
+    y = y.copy()
+    y[0] = bad
+    with pytest.raises(ValueError, match="Input y contains"):
+        GDLinearRegressor().fit(X, y)
+
+
+def test_nan_label_is_rejected(data):
+    X, y = data
+    labels = np.where(y > 0, 1.0, 0.0)
+    labels[0] = np.nan
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        GDClassifier().fit(X, labels)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_wrong_number_of_features_at_predict(Estimator, data):
+    X, y = data
+    model = Estimator().fit(X, labels_for(Estimator, y))
+    with pytest.raises(ValueError, match="X has 2 features, but .* is expecting 3 features"):
+        model.predict(X[:, :2])
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_empty_X(Estimator):
+    with pytest.raises(ValueError, match="0 sample"):
+        Estimator().fit(np.empty((0, 3)), np.empty(0))
+
+
+def test_single_class_is_rejected(data):
+    X, _ = data
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        GDClassifier().fit(X, np.ones(len(X)))
+
+
+def test_negative_or_all_zero_weights_are_rejected(data):
+    X, y = data
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        GDLinearRegressor().fit(X, y, sample_weight=-np.ones(len(y)))
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        GDLinearRegressor().fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+@pytest.mark.parametrize("optimizer", ["batch", "sgd", "minibatch", "momentum"])
+def test_divergence_raises_and_names_learning_rate(optimizer):
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 1000, size=(50, 3))
+    y = X @ [1.0, 2.0, 3.0]
+    model = GDLinearRegressor(optimizer=optimizer, learning_rate=10.0, max_iter=200, tol=None)
+    with pytest.raises(ValueError, match=re.escape("learning_rate=10")) as error:
+        model.fit(X, y)
+    assert "StandardScaler" in str(error.value)
+    assert "diverged" in str(error.value)
+
+
+def test_convergence_warning_when_max_iter_is_reached(data):
+    X, y = data
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        GDLinearRegressor(optimizer="batch", max_iter=2).fit(X, y)
+
+
+def test_tol_none_runs_exactly_max_iter_without_warning(data, recwarn):
+    X, y = data
+    model = GDLinearRegressor(optimizer="sgd", max_iter=7, tol=None).fit(X, y)
+    assert model.n_iter_ == 7 and len(model.loss_curve_) == 7
+    assert model.t_ == 7 * len(y)
+    assert not [w for w in recwarn if issubclass(w.category, ConvergenceWarning)]
+
+
+@pytest.mark.parametrize("optimizer", ["batch", "sgd", "minibatch", "momentum", "rmsprop", "adam"])
+def test_auto_step_never_diverges_on_unscaled_data(optimizer):
+    rng = np.random.RandomState(0)
+    scales = np.array([1e-2, 1.0, 1e2, 1e3])
+    X = rng.normal(size=(200, 4)) * scales + 5 * scales
+    y = X @ (1.0 / scales) + rng.normal(size=200)
+    model = GDLinearRegressor(optimizer=optimizer, random_state=0, max_iter=300).fit(X, y)
+    assert np.all(np.isfinite(model.coef_))
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
