@@ -44,10 +44,10 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
     >>> from skgd import GDLinearRegressor
     >>> X, y = load_diabetes(return_X_y=True)
     >>> X = StandardScaler().fit_transform(X)
-    >>> gd = GDLinearRegressor(optimizer="batch").fit(X, y)
+    >>> gd = GDLinearRegressor(optimizer="momentum", random_state=0).fit(X, y)
     >>> closed_form = LinearRegression().fit(X, y)
-    >>> bool(abs(gd.score(X, y) - closed_form.score(X, y)) < 1e-4)
-    True
+    >>> print(f"{gd.score(X, y):.4f} {closed_form.score(X, y):.4f}")
+    0.5177 0.5177
     """
 
     def __init__(
