@@ -46,8 +46,8 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
     >>> X = StandardScaler().fit_transform(X)
     >>> gd = GDLinearRegressor(optimizer="momentum", random_state=0).fit(X, y)
     >>> closed_form = LinearRegression().fit(X, y)
-    >>> print(f"{gd.score(X, y):.4f} {closed_form.score(X, y):.4f}")
-    0.5177 0.5177
+    >>> round(gd.score(X, y), 4), round(closed_form.score(X, y), 4)
+    (0.5177, 0.5177)
     """
 
     def __init__(
