@@ -39,8 +39,10 @@ def main():
     GDLinearRegressor(max_iter=1, tol=None).fit(X[:10], y[:10])
 
     print("Diabetes (442 samples, 10 standardized features)\n")
-    print(f"| {'optimizer':<17} | {'final MSE':>10} | {'gap to optimum':>14} | "
-          f"{'epochs':>6} | {'seconds':>7} |")
+    print(
+        f"| {'optimizer':<17} | {'final MSE':>10} | {'gap to optimum':>14} | "
+        f"{'epochs':>6} | {'seconds':>7} |"
+    )
     print(f"|{'-' * 19}|{'-' * 11}:|{'-' * 15}:|{'-' * 7}:|{'-' * 8}:|")
     print(f"| {'closed form':<17} | {optimum:>10.3f} | {'':>14} | {'':>6} | {seconds:>7.4f} |")
     for optimizer in OPTIMIZERS:
@@ -48,8 +50,10 @@ def main():
         seconds = timed_fit(model, X, y)
         mse = mean_squared_error(y, model.predict(X))
         gap = (mse - optimum) / optimum
-        print(f"| {optimizer:<17} | {mse:>10.3f} | {gap:>14.2e} | {model.n_iter_:>6} | "
-              f"{seconds:>7.4f} |")
+        print(
+            f"| {optimizer:<17} | {mse:>10.3f} | {gap:>14.2e} | {model.n_iter_:>6} | "
+            f"{seconds:>7.4f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ._epoch import run_epoch
 from ._losses import mean_loss
-from ._optimizers import ADAPTIVE_RULES, GRADIENT_DESCENT, MOMENTUM, PRESETS, samples_per_step
+from ._optimizers import GRADIENT_DESCENT, MOMENTUM, PRESETS, samples_per_step
 from ._schedules import SCHEDULES, Plateau, reduce_on_plateau
 from ._step_size import auto_learning_rate
 
@@ -117,8 +117,19 @@ class BaseGD(BaseEstimator):
         """Full-batch gradient of the objective at zero coefficients (one pass over X)."""
         theta = np.zeros((targets.shape[1], X.shape[1] + 1), dtype=X.dtype)
         scratch = np.zeros_like(theta)
-        self._epoch(X, targets, sample_weight, np.arange(X.shape[0]), X.shape[0], theta,
-                    scratch, scratch.copy(), t=0, rule=GRADIENT_DESCENT, alpha=-1.0)
+        self._epoch(
+            X,
+            targets,
+            sample_weight,
+            np.arange(X.shape[0]),
+            X.shape[0],
+            theta,
+            scratch,
+            scratch.copy(),
+            t=0,
+            rule=GRADIENT_DESCENT,
+            alpha=-1.0,
+        )
         return theta  # one step of size -1 from zero leaves +gradient
 
     def _resolved_schedule(self, batch, n_samples):
@@ -130,12 +141,40 @@ class BaseGD(BaseEstimator):
             return "constant"
         return "adaptive"
 
-    def _epoch(self, X, targets, sample_weight, order, batch, theta, first, second, t, rule,
-               alpha, power_t=0.0):
+    def _epoch(
+        self,
+        X,
+        targets,
+        sample_weight,
+        order,
+        batch,
+        theta,
+        first,
+        second,
+        t,
+        rule,
+        alpha,
+        power_t=0.0,
+    ):
         return run_epoch(
-            X, targets, sample_weight, order, batch, theta, first, second, t, rule,
-            alpha, power_t, self.beta, self.beta2, self.epsilon,
-            self._loss_for(targets.shape[1]), self.alpha, self.fit_intercept,
+            X,
+            targets,
+            sample_weight,
+            order,
+            batch,
+            theta,
+            first,
+            second,
+            t,
+            rule,
+            alpha,
+            power_t,
+            self.beta,
+            self.beta2,
+            self.epsilon,
+            self._loss_for(targets.shape[1]),
+            self.alpha,
+            self.fit_intercept,
         )
 
     def _run_epochs(self, X, targets, sample_weight):
@@ -156,16 +195,27 @@ class BaseGD(BaseEstimator):
         for _ in range(self.max_iter):
             order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
             epoch_loss, self.t_ = self._epoch(
-                X, targets, sample_weight, order, batch, self._theta,
-                self._first_moment, self._second_moment, self.t_, rule,
-                self.learning_rate_, power_t,
+                X,
+                targets,
+                sample_weight,
+                order,
+                batch,
+                self._theta,
+                self._first_moment,
+                self._second_moment,
+                self.t_,
+                rule,
+                self.learning_rate_,
+                power_t,
             )
             self.n_iter_ += 1
             self._check_finite(epoch_loss)
             self.loss_curve_.append(float(epoch_loss))
             if self.verbose:
-                print(f"Epoch {self.n_iter_}, loss: {epoch_loss:.8g}, "
-                      f"learning_rate: {self.learning_rate_:.4g}")
+                print(
+                    f"Epoch {self.n_iter_}, loss: {epoch_loss:.8g}, "
+                    f"learning_rate: {self.learning_rate_:.4g}"
+                )
             if self.tol is None or not plateau.update(epoch_loss):
                 continue
             if schedule == "adaptive":
@@ -182,6 +232,7 @@ class BaseGD(BaseEstimator):
                 f"Maximum number of epochs ({self.max_iter}) reached and the optimization "
                 f"has not converged yet; increase max_iter.",
                 ConvergenceWarning,
+                stacklevel=2,
             )
 
     def _check_finite(self, epoch_loss):

@@ -11,7 +11,7 @@ from ._losses import LOGISTIC, SOFTMAX
 
 
 class GDClassifier(ClassifierMixin, BaseGD):
-    __doc__ = f"""Logistic regression (two classes) or softmax regression (more) by gradient descent.
+    __doc__ = f"""Logistic (two classes) or softmax (more classes) regression by gradient descent.
 
     Minimizes the weighted mean log-loss plus an L2 penalty::
 

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 
 from ._base import BaseGD
-from ._docstrings import COMMON_PARAMETERS, COMMON_ATTRIBUTES
+from ._docstrings import COMMON_ATTRIBUTES, COMMON_PARAMETERS
 from ._losses import SQUARED_ERROR
 
 

@@ -82,9 +82,9 @@ def auto_learning_rate(
         smoothness = full
     else:
         per_sample = c * largest_row_curvature(X, sample_weight, fit_intercept) + 2.0 * l2
-        smoothness = (
-            n_samples * (batch - 1) * full + (n_samples - batch) * per_sample
-        ) / (batch * (n_samples - 1))
+        smoothness = (n_samples * (batch - 1) * full + (n_samples - batch) * per_sample) / (
+            batch * (n_samples - 1)
+        )
     if smoothness <= 0.0:
         return 1.0  # constant zero data: any step leaves the objective unchanged
 

@@ -114,10 +114,17 @@ def test_full_batch_size_means_full_batch(data, optimizer):
 def test_sgd_visits_one_sample_per_step(data):
     """sgd with shuffle=False: step i uses sample i only, theta -= a * 2 (a_i theta - y_i) a_i."""
     X, y = data
-    model = full_batch(GDLinearRegressor, "sgd", ).set_params(max_iter=1).fit(X, y)
+    model = (
+        full_batch(
+            GDLinearRegressor,
+            "sgd",
+        )
+        .set_params(max_iter=1)
+        .fit(X, y)
+    )
     A = design(X)
     theta = np.zeros(A.shape[1])
-    for a_i, y_i in zip(A, y):
+    for a_i, y_i in zip(A, y, strict=False):
         theta = theta - LEARNING_RATE * 2.0 * (a_i @ theta - y_i) * a_i
     np.testing.assert_allclose(model.coef_, theta[:-1], rtol=1e-9)
 

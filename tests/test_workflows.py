@@ -56,7 +56,7 @@ def test_inputs_are_not_modified():
     weights = np.linspace(0.5, 1.5, len(y))
     copies = X.copy(), y.copy(), weights.copy()
     GDLinearRegressor(optimizer="adam", random_state=0).fit(X, y, sample_weight=weights)
-    for original, copy in zip((X, y, weights), copies):
+    for original, copy in zip((X, y, weights), copies, strict=False):
         np.testing.assert_array_equal(original, copy)
 
 
@@ -74,8 +74,9 @@ def test_string_labels_and_coefficient_shapes():
 
 def test_warm_start_continues_training():
     X, y = load_diabetes(return_X_y=True)
-    model = GDLinearRegressor(optimizer="adam", max_iter=3, tol=None, warm_start=True,
-                              random_state=0)
+    model = GDLinearRegressor(
+        optimizer="adam", max_iter=3, tol=None, warm_start=True, random_state=0
+    )
     model.fit(X, y)
     steps = model.t_
     model.fit(X, y)
