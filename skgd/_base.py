@@ -4,8 +4,9 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -20,7 +21,8 @@ from ._step_size import auto_learning_rate
 class BaseGD(BaseEstimator):
     """Shared machinery of the skgd estimators; subclasses supply loss and outputs.
 
-    Subclasses define ``_loss_for(n_outputs)``, ``_encode_targets(y, reset)``
+    Subclasses define the loss (``_loss_for``), how targets are checked and
+    encoded (``_target_validation``, ``_prepare_outputs``, ``_encode_targets``)
     and how coefficients are exposed (``_set_coef``).
     """
 
@@ -42,13 +44,15 @@ class BaseGD(BaseEstimator):
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     }
 
     # -- fitting ---------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Fit the model by running ``max_iter`` epochs at most of the chosen optimizer.
+        """Fit the model by running at most ``max_iter`` epochs of the chosen optimizer.
 
         Parameters
         ----------
@@ -65,25 +69,76 @@ class BaseGD(BaseEstimator):
             The fitted estimator.
         """
         warm = self.warm_start and hasattr(self, "coef_")
+        X, y, sample_weight = self._validate_training_data(X, y, sample_weight, reset=not warm)
+        rng = check_random_state(self.random_state)
+        validation = None
+        if self.early_stopping:
+            X, y, sample_weight, validation = self._split_validation(X, y, sample_weight, rng)
+        targets = self._encode_targets(y, X.dtype)
+        if warm:
+            self._check_n_outputs(targets)
+        else:
+            self._initialize(X, targets, sample_weight)
+        self._reset_validation(validation)
+        self._run_epochs(X, targets, sample_weight, rng, self.max_iter, validation, stopping=True)
+        return self
+
+    def _partial_fit(self, X, y, sample_weight, classes=None):
+        """One epoch over ``X``, continuing from the current coefficients and optimizer state."""
+        first_call = not hasattr(self, "coef_")
+        X, y, sample_weight = self._validate_training_data(
+            X, y, sample_weight, reset=first_call, classes=classes, partial=True
+        )
+        targets = self._encode_targets(y, X.dtype)
+        if first_call:
+            self._initialize(X, targets, sample_weight)
+            self._reset_validation(None)
+        else:
+            self._check_n_outputs(targets)
+        rng = check_random_state(self.random_state)
+        self._run_epochs(X, targets, sample_weight, rng, 1, None, stopping=False)
+        return self
+
+    def _validate_training_data(self, X, y, sample_weight, reset, classes=None, partial=False):
         X, y = validate_data(
             self,
             X,
             y,
-            reset=not warm,
+            reset=reset,
             dtype=[np.float64, np.float32],
             order="C",
             **self._target_validation(),
         )
-        targets = self._encode_targets(y, reset=not warm, dtype=X.dtype)
-        sample_weight = self._check_weights(sample_weight, X)
-        if not warm:
-            self._initialize(X, targets, sample_weight)
-        self._run_epochs(X, targets, sample_weight)
-        return self
-
-    def _check_weights(self, sample_weight, X):
+        self._prepare_outputs(y, reset, classes, partial)
         # Also rejects all-zero weights, which leave the objective undefined.
-        return _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        return X, y, sample_weight * self._class_weights(y, partial).astype(X.dtype)
+
+    def _check_n_outputs(self, targets):
+        if targets.shape[1] != self._theta.shape[0]:
+            raise ValueError(
+                f"y has {targets.shape[1]} targets, but the model was fitted with "
+                f"{self._theta.shape[0]}; fit again without warm_start to change them."
+            )
+
+    def _class_weights(self, y, partial):
+        """Per-sample weight factors from ``class_weight``; regression has none."""
+        return np.ones(1)
+
+    def _split_validation(self, X, y, sample_weight, rng):
+        """Hold out ``validation_fraction`` of the rows (stratified for classifiers)."""
+        stratify = y if is_classifier(self) else None
+        X, X_val, y, y_val, sample_weight, weight_val = train_test_split(
+            X,
+            y,
+            sample_weight,
+            test_size=self.validation_fraction,
+            random_state=rng,
+            stratify=stratify,
+        )
+        return X, y, sample_weight, (X_val, y_val, weight_val)
 
     def _initialize(self, X, targets, sample_weight):
         """Zero coefficients, zero optimizer state, and the initial step size."""
@@ -94,10 +149,10 @@ class BaseGD(BaseEstimator):
         self.t_ = 0
         self.n_iter_ = 0
         self.loss_curve_ = []
-        rule = PRESETS[self.optimizer][0]
+        self.best_loss_ = np.inf
         if self.learning_rate == "auto":
             self._initial_learning_rate = auto_learning_rate(
-                rule,
+                PRESETS[self.optimizer][0],
                 X,
                 self._gradient_at_zero(X, targets, sample_weight),
                 sample_weight,
@@ -113,24 +168,24 @@ class BaseGD(BaseEstimator):
         self.learning_rate_ = self._initial_learning_rate
         self._sync_coef()
 
+    def _reset_validation(self, validation):
+        if validation is None:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+        else:
+            self.validation_scores_ = [np.nan] * self.n_iter_  # epochs of earlier fits
+            self.best_validation_score_ = -np.inf
+        self._best_theta = None
+
     def _gradient_at_zero(self, X, targets, sample_weight):
         """Full-batch gradient of the objective at zero coefficients (one pass over X)."""
         theta = np.zeros((targets.shape[1], X.shape[1] + 1), dtype=X.dtype)
-        scratch = np.zeros_like(theta)
-        self._epoch(
-            X,
-            targets,
-            sample_weight,
-            np.arange(X.shape[0]),
-            X.shape[0],
-            theta,
-            scratch,
-            scratch.copy(),
-            t=0,
-            rule=GRADIENT_DESCENT,
-            alpha=-1.0,
-        )
-        return theta  # one step of size -1 from zero leaves +gradient
+        moments = np.zeros_like(theta), np.zeros_like(theta)
+        everything = np.arange(X.shape[0])
+        # One plain step of size -1 from zero leaves theta equal to the gradient.
+        self._epoch(X, targets, sample_weight, everything, X.shape[0], theta, *moments,
+                    0, GRADIENT_DESCENT, -1.0, 0.0)  # fmt: skip
+        return theta
 
     def _resolved_schedule(self, batch, n_samples):
         """``schedule="auto"``: constant for full-batch plain and momentum steps, else adaptive."""
@@ -141,82 +196,38 @@ class BaseGD(BaseEstimator):
             return "constant"
         return "adaptive"
 
-    def _epoch(
-        self,
-        X,
-        targets,
-        sample_weight,
-        order,
-        batch,
-        theta,
-        first,
-        second,
-        t,
-        rule,
-        alpha,
-        power_t=0.0,
-    ):
-        return run_epoch(
-            X,
-            targets,
-            sample_weight,
-            order,
-            batch,
-            theta,
-            first,
-            second,
-            t,
-            rule,
-            alpha,
-            power_t,
-            self.beta,
-            self.beta2,
-            self.epsilon,
-            self._loss_for(targets.shape[1]),
-            self.alpha,
-            self.fit_intercept,
-        )
+    def _epoch(self, X, targets, sample_weight, order, batch, theta, first, second, t, rule,
+               alpha, power_t):  # fmt: skip
+        loss = self._loss_for(targets.shape[1])
+        return run_epoch(X, targets, sample_weight, order, batch, theta, first, second, t, rule,
+                         alpha, power_t, self.beta, self.beta2, self.epsilon, loss, self.alpha,
+                         self.fit_intercept)  # fmt: skip
 
-    def _run_epochs(self, X, targets, sample_weight):
-        """The training loop shared by every estimator and optimizer."""
+    def _run_epochs(self, X, targets, sample_weight, rng, max_epochs, validation, stopping):
+        """The training loop shared by every estimator, optimizer and entry point."""
         n_samples = X.shape[0]
         rule = PRESETS[self.optimizer][0]
         batch = samples_per_step(self.optimizer, self.batch_size, n_samples)
         schedule = self._resolved_schedule(batch, n_samples)
         power_t = self.power_t if schedule == "invscaling" else 0.0
-        rng = check_random_state(self.random_state)
-        # tol is relative to the objective of the all-zero model, so rescaling y
-        # does not change when a fit stops.
-        zero_model_loss = mean_loss(
-            self._loss_for(targets.shape[1]), np.zeros(targets.shape), targets, sample_weight
-        )
-        plateau = Plateau((self.tol or 0.0) * zero_model_loss, self.n_iter_no_change)
+        stopping = stopping and self.tol is not None
+        plateau = self._plateau(targets, sample_weight, validation)
         converged = False
-        for _ in range(self.max_iter):
+        for _ in range(max_epochs):
             order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
             epoch_loss, self.t_ = self._epoch(
-                X,
-                targets,
-                sample_weight,
-                order,
-                batch,
-                self._theta,
-                self._first_moment,
-                self._second_moment,
-                self.t_,
-                rule,
-                self.learning_rate_,
-                power_t,
-            )
+                X, targets, sample_weight, order, batch, self._theta, self._first_moment,
+                self._second_moment, self.t_, rule, self.learning_rate_, power_t,
+            )  # fmt: skip
             self.n_iter_ += 1
             self._check_finite(epoch_loss)
             self.loss_curve_.append(float(epoch_loss))
-            if self.verbose:
-                print(
-                    f"Epoch {self.n_iter_}, loss: {epoch_loss:.8g}, "
-                    f"learning_rate: {self.learning_rate_:.4g}"
-                )
-            if self.tol is None or not plateau.update(epoch_loss):
+            self.best_loss_ = min(self.best_loss_, float(epoch_loss))
+            monitored = epoch_loss
+            if validation is not None:
+                monitored = -self._record_validation_score(validation)
+            self._print_progress()
+            if not stopping or not plateau.update(monitored):
                 continue
             if schedule == "adaptive":
                 reduced = reduce_on_plateau(self.learning_rate_, self._initial_learning_rate)
@@ -226,24 +237,58 @@ class BaseGD(BaseEstimator):
                     continue
             converged = True
             break
+        if validation is not None:
+            self._theta[:] = self._best_theta
         self._sync_coef()
-        if self.tol is not None and not converged:
+        if stopping and not converged:
             warnings.warn(
                 f"Maximum number of epochs ({self.max_iter}) reached and the optimization "
-                f"has not converged yet; increase max_iter.",
+                "has not converged yet; increase max_iter.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
+
+    def _plateau(self, targets, sample_weight, validation):
+        """The stopping rule's counter, on the training objective or the validation score.
+
+        On the objective, an improvement must exceed ``tol`` times the objective of
+        the all-zero model, so rescaling ``y`` does not change when a fit stops; on
+        the validation score (R^2 or accuracy) it must exceed ``tol`` itself.
+        """
+        tol = self.tol or 0.0
+        if validation is not None:
+            return Plateau(tol, self.n_iter_no_change)
+        zeros = np.zeros(targets.shape)
+        zero_model_loss = mean_loss(self._loss_for(targets.shape[1]), zeros, targets, sample_weight)
+        return Plateau(tol * zero_model_loss, self.n_iter_no_change)
+
+    def _record_validation_score(self, validation):
+        score = float(self.score(*validation))
+        self.validation_scores_.append(score)
+        if score > self.best_validation_score_ or self._best_theta is None:
+            self.best_validation_score_ = score
+            self._best_theta = self._theta.copy()
+        return score
+
+    def _print_progress(self):
+        if not self.verbose:
+            return
+        line = (
+            f"Epoch {self.n_iter_}, loss: {self.loss_curve_[-1]:.8g}, "
+            f"learning_rate: {self.learning_rate_:.4g}"
+        )
+        if self.validation_scores_ is not None:
+            line += f", validation score: {self.validation_scores_[-1]:.6g}"
+        print(line)
 
     def _check_finite(self, epoch_loss):
         if np.isfinite(epoch_loss) and np.all(np.isfinite(self._theta)):
             return
-        learning_rate = self.learning_rate_
         raise ValueError(
             f"The {self.optimizer!r} optimizer diverged at epoch {self.n_iter_}: the "
-            f"objective or the coefficients became non-finite with learning_rate="
-            f"{learning_rate:.4g}. Use a smaller learning_rate (or learning_rate='auto'), "
-            f"or scale the features, for example with sklearn.preprocessing.StandardScaler."
+            "objective or the coefficients became non-finite with learning_rate="
+            f"{self.learning_rate_:.4g}. Use a smaller learning_rate (or learning_rate='auto'), "
+            "or scale the features, for example with sklearn.preprocessing.StandardScaler."
         )
 
     def _sync_coef(self):

@@ -2,8 +2,10 @@
 
 import numpy as np
 from scipy.special import expit, log_softmax, softmax
-from sklearn.base import ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 
 from ._base import BaseGD
 from ._docstrings import COMMON_ATTRIBUTES, COMMON_PARAMETERS
@@ -74,6 +76,9 @@ class GDClassifier(ClassifierMixin, BaseGD):
         random_state=None,
         warm_start=False,
         verbose=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        class_weight=None,
     ):
         self.optimizer = optimizer
         self.learning_rate = learning_rate
@@ -92,6 +97,14 @@ class GDClassifier(ClassifierMixin, BaseGD):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.class_weight = class_weight
+
+    _parameter_constraints: dict = {
+        **BaseGD._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
 
     def _target_validation(self):
         return {}
@@ -99,28 +112,72 @@ class GDClassifier(ClassifierMixin, BaseGD):
     def _loss_for(self, n_outputs):
         return LOGISTIC if n_outputs == 1 else SOFTMAX
 
-    def _encode_targets(self, y, reset, dtype):
+    def _prepare_outputs(self, y, reset, classes, partial):
         check_classification_targets(y)
-        if reset:
+        if partial:
+            _check_partial_fit_first_call(self, classes)  # sets or checks classes_
+        elif reset:
             self.classes_ = np.unique(y)
-            if self.classes_.shape[0] < 2:
-                raise ValueError(
-                    "GDClassifier needs samples of at least 2 classes in the data, but the "
-                    f"data contains only one class: {self.classes_[0]!r}."
-                )
+        if self.classes_.shape[0] < 2:
+            raise ValueError(
+                "GDClassifier needs samples of at least 2 classes in the data, but the "
+                f"data contains only one class: {self.classes_[0]!r}."
+            )
+
+    def _encode_targets(self, y, dtype):
         codes = np.searchsorted(self.classes_, y)
         codes = np.minimum(codes, self.classes_.shape[0] - 1)
         unknown = self.classes_[codes] != y
         if np.any(unknown):
             raise ValueError(
-                f"y contains labels not seen in the first fit: {np.unique(y[unknown])!r}; "
-                f"classes_ is {self.classes_!r}."
+                f"y contains labels not in classes_ {self.classes_!r}: {np.unique(y[unknown])!r}."
             )
         if self.classes_.shape[0] == 2:
             return codes.astype(dtype).reshape(-1, 1)
         one_hot = np.zeros((y.shape[0], self.classes_.shape[0]), dtype=dtype)
         one_hot[np.arange(y.shape[0]), codes] = 1.0
         return one_hot
+
+    def _class_weights(self, y, partial):
+        if self.class_weight is None:
+            return np.ones(1)
+        if partial and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: the class "
+                "frequencies of one chunk are not those of the data. Pass a dict of "
+                "weights computed on all the data, e.g. with "
+                "sklearn.utils.class_weight.compute_class_weight."
+            )
+        weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        return weights[np.searchsorted(self.classes_, y)]
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch over ``(X, y)``, keeping coefficients and optimizer state.
+
+        The first call needs ``classes`` and sets the step size
+        (``learning_rate="auto"`` uses this first chunk); later calls continue
+        Adam's and momentum's moments and the step count ``t_``. Each call
+        appends one entry to ``loss_curve_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : array-like of shape (n_samples,)
+            Its labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every class that can appear in any call. Required on the first call,
+            ignored (but checked) afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._partial_fit(X, y, sample_weight, classes=classes)
 
     def _set_coef(self, coef, intercept):
         self.coef_ = coef.copy()

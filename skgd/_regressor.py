@@ -1,7 +1,7 @@
 """GDLinearRegressor: linear least squares trained by gradient descent."""
 
 import numpy as np
-from sklearn.base import RegressorMixin
+from sklearn.base import RegressorMixin, _fit_context
 
 from ._base import BaseGD
 from ._docstrings import COMMON_ATTRIBUTES, COMMON_PARAMETERS
@@ -70,6 +70,8 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
         random_state=None,
         warm_start=False,
         verbose=0,
+        early_stopping=False,
+        validation_fraction=0.1,
     ):
         self.optimizer = optimizer
         self.learning_rate = learning_rate
@@ -88,6 +90,8 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
 
     def _target_validation(self):
         return {"multi_output": True, "y_numeric": True}
@@ -95,10 +99,36 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
     def _loss_for(self, n_outputs):
         return SQUARED_ERROR
 
-    def _encode_targets(self, y, reset, dtype):
+    def _prepare_outputs(self, y, reset, classes, partial):
         if reset:
             self._y_is_1d = y.ndim == 1
+
+    def _encode_targets(self, y, dtype):
         return np.ascontiguousarray(y.reshape(y.shape[0], -1), dtype=dtype)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Run one epoch over ``(X, y)``, keeping coefficients and optimizer state.
+
+        The first call sets the step size (``learning_rate="auto"`` uses this
+        first chunk); later calls continue Adam's and momentum's moments and the
+        step count ``t_``. Each call appends one entry to ``loss_curve_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Its target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._partial_fit(X, y, sample_weight)
 
     def _set_coef(self, coef, intercept):
         if self._y_is_1d:
