@@ -16,8 +16,11 @@ What it measures, on one synthetic data set per task (same data for every row):
   ``LogisticRegression`` (the reference log-loss), ``SGDClassifier(log_loss)``,
   ``MLPClassifier`` without hidden layers (adam) and ``GDClassifier`` with
   "adam", "minibatch" and "sgd". Quality is the training log-loss.
-* Peak memory: the growth of the peak RSS during one ``GDLinearRegressor``
-  (adam) fit, measured in a child process, relative to the size of X.
+* Peak memory: the growth of the peak RSS (``ru_maxrss``) during one
+  ``GDLinearRegressor`` (adam) fit, relative to the size of X, in a child
+  process that builds its own data. The child is started with multiprocessing's
+  "forkserver" method: a process started by exec (``subprocess`` or "spawn")
+  inherits its parent's ``ru_maxrss`` on Linux, which would hide the fit.
 
 skgd compiles its epoch loop with numba. Every skgd estimator/optimizer gets
 one warm-up fit on 50 rows before it is timed, so one-off compilation (or
@@ -37,12 +40,12 @@ Run from the repository root::
 """
 
 import argparse
-import json
+import contextlib
+import gc
+import multiprocessing
 import os
 import platform
 import resource
-import subprocess
-import sys
 import time
 import warnings
 
@@ -55,7 +58,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression, SGDClassi
 from sklearn.metrics import log_loss, mean_squared_error
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from skgd import GDClassifier, GDLinearRegressor
 
@@ -80,18 +83,20 @@ def parse_args(argv=None):
     parser.add_argument("--epochs", type=int, default=10, help="epochs of every iterative fit")
     parser.add_argument("--repeats", type=int, default=3, help="timed fits per row; best is kept")
     parser.add_argument("--batch-size", type=int, default=256, help="skgd batch_size")
-    parser.add_argument(
-        "--task", choices=["regression", "classification", "all"], default="all"
-    )
+    parser.add_argument("--task", choices=["regression", "classification", "all"], default="all")
     parser.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     parser.add_argument(
         "--quick",
         action="store_true",
         help=f"smoke run: {QUICK_SIZE[0]} x {QUICK_SIZE[1]} (overrides --n-samples/--n-features)",
     )
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=None,
+        help="limit BLAS threads with threadpoolctl (default: leave the BLAS setting alone)",
+    )
     parser.add_argument("--skip-memory", action="store_true", help="skip the peak-RSS child runs")
-    # Internal: run the peak-memory measurement in this (child) process.
-    parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quick:
         args.n_samples, args.n_features = QUICK_SIZE
@@ -207,15 +212,19 @@ def blas_description():
 
 
 def print_header(args):
-    env = {name: os.environ.get(name, "<unset>") for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env = ", ".join(
+        f"{name}={os.environ.get(name, '<unset>')}"
+        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+    )
     print("# skgd fit benchmark\n")
     print(
         f"n_samples={args.n_samples}, n_features={args.n_features}, dtype={args.dtype}, "
-        f"epochs={args.epochs}, repeats={args.repeats} (best of), skgd batch_size={args.batch_size}, "
-        f"MLP batch_size={MLP_BATCH_SIZE}; python {platform.python_version()}, numpy {np.__version__}, "
+        f"epochs={args.epochs}, repeats={args.repeats} (best of), "
+        f"skgd batch_size={args.batch_size}, MLP batch_size={MLP_BATCH_SIZE}; "
+        f"python {platform.python_version()}, numpy {np.__version__}, "
         f"scikit-learn {sklearn.__version__}, numba {numba.__version__} "
-        f"(NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS}); BLAS/OpenMP: {blas_description()}; "
-        f"cpus={os.cpu_count()}; " + ", ".join(f"{k}={v}" for k, v in env.items())
+        f"(NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS}); "
+        f"BLAS/OpenMP: {blas_description()}; cpus={os.cpu_count()}; {env}"
     )
     print()
 
@@ -291,7 +300,10 @@ def run_regression(args):
 
 def print_regression_table(results, X, y):
     reference_mse = training_mse(results["LinearRegression"]["model"], X, y)
-    base = {key: results[key]["seconds"] for key in ("LinearRegression", "SGDRegressor", "MLPRegressor adam")}
+    base = {
+        key: results[key]["seconds"]
+        for key in ("LinearRegression", "SGDRegressor", "MLPRegressor adam")
+    }
     rows = []
     for name, row in results.items():
         seconds = row["seconds"]
@@ -328,7 +340,10 @@ def print_regression_table(results, X, y):
 
 
 def print_first_calls(first_calls):
-    print(f"### skgd first call incl. compilation (warm-up fit on {WARMUP_ROWS} rows, in this process)\n")
+    print(
+        "### skgd first call incl. compilation "
+        f"(warm-up fit on {WARMUP_ROWS} rows, in this process)\n"
+    )
     rows = [[name, fmt(seconds)] for name, seconds in first_calls.items()]
     print(markdown_table(["estimator", "seconds"], rows))
     print()
@@ -347,7 +362,11 @@ def print_numpy_pass(batch_row, X, y, epochs):
     per_epoch = batch_row["seconds"] / epochs
     print("### One full-gradient pass: numpy vs a skgd 'batch' epoch\n")
     rows = [
-        [f"numpy X.T @ (X @ w - y) (best of {NUMPY_PASS_REPEATS})", fmt(numpy_seconds, ".4f"), "1.00"],
+        [
+            f"numpy X.T @ (X @ w - y) (best of {NUMPY_PASS_REPEATS})",
+            fmt(numpy_seconds, ".4f"),
+            "1.00",
+        ],
         [
             f"skgd batch fit / epochs (max_iter={epochs}, tol=None)",
             fmt(per_epoch, ".4f"),
@@ -434,7 +453,9 @@ def print_classification_table(results, X, y):
                 fmt(None if loss is None else (loss - reference) / reference, ".2e"),
             ]
         )
-    print(f"## Classification, 3 classes (training log-loss of LogisticRegression: {reference:.6g})\n")
+    print(
+        f"## Classification, 3 classes (training log-loss of LogisticRegression: {reference:.6g})\n"
+    )
     header = [
         "model",
         "seconds",
@@ -479,15 +500,17 @@ def reset_peak_rss():
         return False
 
 
-def memory_child(args):
-    """Build the data, warm up, then record ru_maxrss around one adam fit; print JSON."""
-    import gc
-
-    X, y = regression_data(args.n_samples, args.n_features, args.dtype)
+def memory_child(args, dtype, queue):
+    """Build the data, warm up, then record ru_maxrss around one adam fit."""
+    X, y = regression_data(args.n_samples, args.n_features, dtype)
 
     def make():
         return GDLinearRegressor(
-            optimizer="adam", max_iter=args.epochs, tol=None, batch_size=args.batch_size, random_state=0
+            optimizer="adam",
+            max_iter=args.epochs,
+            tol=None,
+            batch_size=args.batch_size,
+            random_state=0,
         )
 
     warm_up(make, X, y)
@@ -497,58 +520,54 @@ def memory_child(args):
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
     make().fit(X, y)
     peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(
-        json.dumps(
-            {
-                "dtype": args.dtype,
-                "x_bytes": X.nbytes,
-                "peak_before_kb": peak_before,
-                "peak_after_kb": peak_after,
-                "rss_before_kb": rss_before,
-                "peak_reset": was_reset,
-            }
-        )
+    queue.put(
+        {
+            "x_bytes": X.nbytes,
+            "peak_before_kb": peak_before,
+            "peak_after_kb": peak_after,
+            "rss_before_kb": rss_before,
+            "peak_reset": was_reset,
+        }
     )
 
 
 def measure_peak_memory(args, dtype):
-    command = [
-        sys.executable,
-        os.path.abspath(__file__),
-        "--memory-child",
-        "--n-samples",
-        str(args.n_samples),
-        "--n-features",
-        str(args.n_features),
-        "--epochs",
-        str(args.epochs),
-        "--batch-size",
-        str(args.batch_size),
-        "--dtype",
-        dtype,
-    ]
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        return {"dtype": dtype, "error": completed.stderr.strip().splitlines()[-1:]}
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    """Run ``memory_child`` in a fresh forkserver child; its result dict or an error."""
+    context = multiprocessing.get_context("forkserver")
+    queue = context.Queue()
+    child = context.Process(target=memory_child, args=(args, dtype, queue))
+    child.start()
+    try:
+        result = queue.get(timeout=600)
+    except Exception as error:  # the child died or hung
+        result = {"error": f"no result ({type(error).__name__}), exit code {child.exitcode}"}
+    child.join()
+    return result
 
 
 def print_peak_memory(args):
-    print("## Peak memory of one skgd fit (GDLinearRegressor adam, regression data, child process)\n")
+    print(
+        "## Peak memory of one skgd fit "
+        "(GDLinearRegressor adam, regression data, forkserver child process)\n"
+    )
     dtypes = [args.dtype] + [d for d in ("float64", "float32") if d != args.dtype]
     for dtype in dtypes:
         result = measure_peak_memory(args, dtype)
         if "error" in result:
             print(f"- {dtype}: child failed: {result['error']}")
             continue
-        growth_mb = (result["peak_after_kb"] - result["peak_before_kb"]) / 1024.0
+        before_mb = result["peak_before_kb"] / 1024.0
+        after_mb = result["peak_after_kb"] / 1024.0
+        growth_mb = after_mb - before_mb
         x_mb = result["x_bytes"] / MB
+        rss_mb = None if result["rss_before_kb"] is None else result["rss_before_kb"] / 1024.0
+        reset = "yes" if result["peak_reset"] else "no (growth may be under-reported)"
         print(
             f"- {dtype}: peak RSS growth during fit: {growth_mb:.1f} MB "
             f"(= {growth_mb / x_mb:.3f} × size of X, X = {x_mb:.1f} MB); "
-            f"ru_maxrss {result['peak_before_kb'] / 1024:.1f} -> {result['peak_after_kb'] / 1024:.1f} MB, "
-            f"RSS before fit {fmt(None if result['rss_before_kb'] is None else result['rss_before_kb'] / 1024, '.1f')} MB, "
-            f"high-water mark reset before fit: {'yes' if result['peak_reset'] else 'no (growth may be under-reported)'}"
+            f"ru_maxrss {before_mb:.1f} -> {after_mb:.1f} MB, "
+            f"RSS just before fit {fmt(rss_mb, '.1f')} MB, "
+            f"high-water mark reset before fit: {reset}"
         )
     print()
 
@@ -558,15 +577,18 @@ def print_peak_memory(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.memory_child:
-        memory_child(args)
-        return
     start = time.perf_counter()
-    print_header(args)
-    if args.task in ("regression", "all"):
-        run_regression(args)
-    if args.task in ("classification", "all"):
-        run_classification(args)
+    limit = (
+        threadpool_limits(limits=args.blas_threads, user_api="blas")
+        if args.blas_threads
+        else contextlib.nullcontext()
+    )
+    with limit:
+        print_header(args)
+        if args.task in ("regression", "all"):
+            run_regression(args)
+        if args.task in ("classification", "all"):
+            run_classification(args)
     if not args.skip_memory:
         print_peak_memory(args)
     print(f"Total benchmark wall time: {time.perf_counter() - start:.1f} s")

@@ -129,16 +129,16 @@ class BaseGD(BaseEstimator):
 
     def _split_validation(self, X, y, sample_weight, rng):
         """Hold out ``validation_fraction`` of the rows (stratified for classifiers)."""
-        stratify = y if is_classifier(self) else None
         X, X_val, y, y_val, sample_weight, weight_val = train_test_split(
             X,
             y,
             sample_weight,
             test_size=self.validation_fraction,
             random_state=rng,
-            stratify=stratify,
+            stratify=y if is_classifier(self) else None,
         )
-        return X, y, sample_weight, (X_val, y_val, weight_val)
+        targets_val = self._encode_targets(y_val, X.dtype)
+        return X, y, sample_weight, (X_val, y_val, weight_val, targets_val)
 
     def _initialize(self, X, targets, sample_weight):
         """Zero coefficients, zero optimizer state, and the initial step size."""
@@ -161,6 +161,7 @@ class BaseGD(BaseEstimator):
                 n_outputs,
                 self.alpha,
                 self.beta,
+                self.beta2,
                 self.fit_intercept,
             )
         else:
@@ -174,7 +175,7 @@ class BaseGD(BaseEstimator):
             self.best_validation_score_ = None
         else:
             self.validation_scores_ = [np.nan] * self.n_iter_  # epochs of earlier fits
-            self.best_validation_score_ = -np.inf
+            self.best_loss_ = np.inf
         self._best_theta = None
 
     def _gradient_at_zero(self, X, targets, sample_weight):
@@ -222,10 +223,8 @@ class BaseGD(BaseEstimator):
             self.n_iter_ += 1
             self._check_finite(epoch_loss)
             self.loss_curve_.append(float(epoch_loss))
-            self.best_loss_ = min(self.best_loss_, float(epoch_loss))
-            monitored = epoch_loss
-            if validation is not None:
-                monitored = -self._record_validation_score(validation)
+            monitored = epoch_loss if validation is None else self._validate(validation)
+            self.best_loss_ = min(self.best_loss_, float(monitored))
             self._print_progress()
             if not stopping or not plateau.update(monitored):
                 continue
@@ -249,26 +248,31 @@ class BaseGD(BaseEstimator):
             )
 
     def _plateau(self, targets, sample_weight, validation):
-        """The stopping rule's counter, on the training objective or the validation score.
+        """The stopping rule's counter, on the training or (early stopping) validation loss.
 
-        On the objective, an improvement must exceed ``tol`` times the objective of
-        the all-zero model, so rescaling ``y`` does not change when a fit stops; on
-        the validation score (R^2 or accuracy) it must exceed ``tol`` itself.
+        An improvement must exceed ``tol`` times the loss of the all-zero model on
+        the same rows, so rescaling ``y`` does not change when a fit stops.
         """
-        tol = self.tol or 0.0
         if validation is not None:
-            return Plateau(tol, self.n_iter_no_change)
+            _, _, sample_weight, targets = validation
         zeros = np.zeros(targets.shape)
         zero_model_loss = mean_loss(self._loss_for(targets.shape[1]), zeros, targets, sample_weight)
-        return Plateau(tol * zero_model_loss, self.n_iter_no_change)
+        return Plateau((self.tol or 0.0) * zero_model_loss, self.n_iter_no_change)
 
-    def _record_validation_score(self, validation):
-        score = float(self.score(*validation))
-        self.validation_scores_.append(score)
-        if score > self.best_validation_score_ or self._best_theta is None:
-            self.best_validation_score_ = score
+    def _validate(self, validation):
+        """Score the held-out rows, keep the best coefficients; return the validation loss.
+
+        The loss (not the score) decides: unlike accuracy it changes with every
+        step, so a plateau of the score does not stop a fit that still improves.
+        """
+        X_val, y_val, weight_val, targets_val = validation
+        self.validation_scores_.append(float(self.score(X_val, y_val, sample_weight=weight_val)))
+        raw = X_val @ self._theta[:, :-1].T + self._theta[:, -1]
+        loss = mean_loss(self._loss_for(targets_val.shape[1]), raw, targets_val, weight_val)
+        if self._best_theta is None or loss < self.best_loss_:
             self._best_theta = self._theta.copy()
-        return score
+            self.best_validation_score_ = self.validation_scores_[-1]
+        return loss
 
     def _print_progress(self):
         if not self.verbose:

@@ -28,7 +28,11 @@ class GDClassifier(ClassifierMixin, BaseGD):
 
     Parameters
     ----------
-{COMMON_PARAMETERS}
+{COMMON_PARAMETERS}    class_weight : dict, "balanced" or None, default=None
+        Weights multiplying ``sample_weight`` by class: ``{{label: weight}}``, or
+        "balanced" for ``n_samples / (n_classes * np.bincount(y))``. Not
+        "balanced" in ``partial_fit``.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)

@@ -23,8 +23,10 @@ default="adam"
         smoothness constant of the objective for the batch size used
         (a power-iteration estimate of the Gram matrix's largest eigenvalue for
         full batches, the largest row norm for single samples);
-        ``1 / ((1 - beta) L)`` for momentum; for rmsprop and adam a tenth of the
-        largest coordinate of the first safe gradient step, ``||grad J(0)||_inf / (10 L)``.
+        ``1 / ((1 - beta) L)`` for momentum; for rmsprop and adam, whose steps
+        have the same length whatever the gradient's scale, the largest
+        coordinate of the first safe gradient step, ``||grad J(0)||_inf / L``
+        (times ``sqrt(1 - beta2)`` for rmsprop, which has no bias correction).
         The value used is ``learning_rate_``.
     schedule : {"auto", "constant", "invscaling", "adaptive"}, default="auto"
         How the step evolves. "constant": fixed; "invscaling":
@@ -66,7 +68,15 @@ default="adam"
     warm_start : bool, default=False
         Continue from the previous fit's coefficients, optimizer state and step size.
     verbose : int, default=0
-        Print one line per epoch when positive.
+        Print one line per epoch when positive: epoch, loss, step size and,
+        with early stopping, the validation score.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training rows (stratified for
+        the classifier), stop when the loss on them has not improved by ``tol``
+        (relative to the all-zero model's) for ``n_iter_no_change`` epochs, and
+        keep the coefficients that had the lowest validation loss.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the rows held out when ``early_stopping`` is True.
 """
 
 COMMON_ATTRIBUTES = """\
@@ -77,6 +87,15 @@ COMMON_ATTRIBUTES = """\
         the objective at the start of the epoch.
     n_iter_ : int
         Epochs run (accumulated over warm starts); ``len(loss_curve_)``.
+    best_loss_ : float
+        Lowest loss the stopping rule saw: the training objective, or with
+        ``early_stopping`` the validation loss (mean squared error or log-loss
+        of the held-out rows, weighted) of the kept coefficients.
+    validation_scores_ : list of float or None
+        With ``early_stopping``, the score (R^2 or accuracy) on the held-out rows
+        after each epoch, ``len(validation_scores_) == n_iter_``; else None.
+    best_validation_score_ : float or None
+        With ``early_stopping``, the validation score of the kept coefficients.
     t_ : int
         Optimizer steps taken (Adam's ``t``).
     learning_rate_ : float

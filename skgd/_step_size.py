@@ -20,14 +20,19 @@ step equals plain gradient descent's; this is within the heavy-ball stability
 limit ``alpha (1 - beta) L < 2 (1 + beta)``.
 
 RMSprop and Adam move every coordinate by about ``alpha`` per step whatever the
-gradient's scale, so their step is a length: a tenth of the largest coordinate
-of the first safe gradient step from zero, ``||grad f(0)||_inf / (10 L)``.
+gradient's scale, so their step is a length. They take the largest coordinate of
+the first safe gradient step from zero, ``||grad J(0)||_inf / L``: the distance
+plain gradient descent would move the parameter that moves most (for a
+regressor on standardized data, about the intercept's distance to mean(y)).
+RMSprop has no bias correction, so its first step is ``alpha / sqrt(1 - beta2)``
+long; it takes ``sqrt(1 - beta2)`` times that length, making its first step as
+long as Adam's. The adaptive schedule then shrinks either as the fit settles.
 """
 
 import numpy as np
 
 from ._losses import CURVATURE_BOUND, SQUARED_ERROR
-from ._optimizers import ADAPTIVE_RULES, GRADIENT_DESCENT, MOMENTUM
+from ._optimizers import ADAPTIVE_RULES, GRADIENT_DESCENT, MOMENTUM, RMSPROP
 
 N_POWER_ITERATIONS = 10
 
@@ -72,7 +77,7 @@ def largest_row_curvature(X, sample_weight, fit_intercept):
 
 
 def auto_learning_rate(
-    rule, X, gradient_at_zero, sample_weight, batch, loss, n_outputs, l2, beta, fit_intercept
+    rule, X, gradient_at_zero, sample_weight, batch, loss, n_outputs, l2, beta, beta2, fit_intercept
 ):
     """Step size for ``learning_rate="auto"`` (see the module docstring)."""
     n_samples = X.shape[0]
@@ -92,5 +97,9 @@ def auto_learning_rate(
         return 1.0 / smoothness
     if rule == MOMENTUM:
         return 1.0 / ((1.0 - beta) * smoothness)
-    step = float(np.max(np.abs(gradient_at_zero))) / (10.0 * smoothness)
+    step = float(np.max(np.abs(gradient_at_zero))) / smoothness
+    if rule == RMSPROP:
+        step *= np.sqrt(
+            1.0 - beta2
+        )  # no bias correction: its first step is alpha / sqrt(1 - beta2)
     return step if step > 0.0 else 1.0

@@ -1,0 +1,239 @@
+"""Training controls: auto step, schedules, early stopping, weights, partial_fit, dtypes."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, load_iris, make_regression
+from sklearn.linear_model import LinearRegression
+from sklearn.metrics import mean_squared_error
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from skgd import GDClassifier, GDLinearRegressor
+from skgd._optimizers import PRESETS
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def relative_gap(model, X, y):
+    optimum = mean_squared_error(y, LinearRegression().fit(X, y).predict(X))
+    return (mean_squared_error(y, model.predict(X)) - optimum) / optimum
+
+
+# -- learning_rate="auto" ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("optimizer", ["batch", "momentum"])
+def test_auto_full_batch_reaches_closed_form_to_1e_5(diabetes, optimizer):
+    X, y = diabetes
+    model = GDLinearRegressor(optimizer=optimizer, batch_size=len(y), max_iter=5000, tol=None)
+    assert relative_gap(model.fit(X, y), X, y) < 1e-5
+
+
+def test_auto_batch_step_is_inverse_smoothness(diabetes):
+    """For squared error, L = 2 lambda_max([X, 1]^T [X, 1] / n), computed here exactly."""
+    X, y = diabetes
+    A = np.hstack([X, np.ones((len(y), 1))])
+    smoothness = 2 * np.linalg.eigvalsh(A.T @ A / len(y))[-1]
+    model = GDLinearRegressor(optimizer="batch", max_iter=1, tol=None).fit(X, y)
+    assert model.learning_rate_ == pytest.approx(1 / smoothness, rel=1e-3)
+
+
+@pytest.fixture(scope="module")
+def unscaled():
+    rng = np.random.RandomState(0)
+    scales = np.array([1e-2, 1e-1, 1.0, 1e1, 1e2, 1e3])
+    X = rng.normal(size=(300, 6)) * scales + 3 * scales  # offset means too
+    y = X @ (1.0 / scales) + 5.0 + rng.normal(size=300)
+    return X, y
+
+
+@pytest.mark.parametrize("optimizer", PRESETS)
+def test_auto_is_stable_on_unscaled_data(unscaled, optimizer):
+    X, y = unscaled
+    model = GDLinearRegressor(optimizer=optimizer, random_state=0, max_iter=200, tol=None)
+    model.fit(X, y)
+    curve = np.asarray(model.loss_curve_)
+    assert np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(curve))
+    assert curve[-1] < 0.5 * curve[0]
+    if optimizer == "batch":  # a step of 1/L decreases the objective every epoch
+        assert np.all(np.diff(curve) <= 0)
+
+
+# -- schedules --------------------------------------------------------------------------------
+
+
+def test_invscaling_divides_step_t_by_t_to_the_power_t(diabetes):
+    X, y = diabetes
+    alpha0, power_t, n_steps = 0.05, 0.5, 6
+    model = GDLinearRegressor(optimizer="batch", learning_rate=alpha0, schedule="invscaling",
+                              power_t=power_t, max_iter=n_steps, tol=None).fit(X, y)  # fmt: skip
+    A = np.hstack([X, np.ones((len(y), 1))])
+    theta = np.zeros(A.shape[1])
+    for t in range(1, n_steps + 1):
+        theta -= alpha0 / t**power_t * (2 / len(y)) * A.T @ (A @ theta - y)
+    np.testing.assert_allclose(model.coef_, theta[:-1], rtol=1e-10)
+
+
+def test_adaptive_divides_by_five_on_plateau(diabetes):
+    X, y = diabetes
+    model = GDLinearRegressor(optimizer="sgd", learning_rate=0.01, schedule="adaptive",
+                              random_state=0).fit(X, y)  # fmt: skip
+    ratio = model.learning_rate_ / 0.01
+    n_divisions = round(-np.log(ratio) / np.log(5))
+    assert n_divisions >= 1
+    assert ratio == pytest.approx(5.0**-n_divisions)
+
+
+def test_constant_schedule_keeps_step(diabetes):
+    X, y = diabetes
+    model = GDLinearRegressor(optimizer="sgd", learning_rate=0.01, schedule="constant",
+                              random_state=0).fit(X, y)  # fmt: skip
+    assert model.learning_rate_ == 0.01
+
+
+# -- early stopping ---------------------------------------------------------------------------
+
+
+def test_early_stopping_on_noise_restores_best_validation_coefficients():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 5))
+    y = rng.normal(size=400)  # nothing to learn: the validation score peaks early
+    model = GDLinearRegressor(optimizer="adam", early_stopping=True, validation_fraction=0.2,
+                              random_state=0, max_iter=1000).fit(X, y)  # fmt: skip
+    assert model.n_iter_ < 200
+    assert len(model.validation_scores_) == model.n_iter_ == len(model.loss_curve_)
+    _, X_val, _, y_val = train_test_split(X, y, test_size=0.2, random_state=0)
+    # the kept coefficients are those of the lowest validation loss, not the last epoch's
+    assert model.best_validation_score_ in model.validation_scores_
+    assert model.score(X_val, y_val) == pytest.approx(model.best_validation_score_, rel=1e-12)
+    assert mean_squared_error(y_val, model.predict(X_val)) == pytest.approx(model.best_loss_)
+    assert model.validation_scores_[-1] != model.best_validation_score_
+
+
+def test_early_stopping_split_is_stratified_for_the_classifier():
+    X, y = load_iris(return_X_y=True)
+    model = GDClassifier(early_stopping=True, validation_fraction=0.2, random_state=0)
+    model.fit(StandardScaler().fit_transform(X), y)
+    assert model.best_validation_score_ > 0.85
+    assert len(model.validation_scores_) == model.n_iter_
+
+
+def test_no_early_stopping_means_no_validation_scores(diabetes):
+    X, y = diabetes
+    model = GDLinearRegressor(max_iter=5, tol=None).fit(X, y)
+    assert model.validation_scores_ is None and model.best_validation_score_ is None
+
+
+# -- weights ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("optimizer", ["batch", "momentum", "rmsprop", "adam"])
+def test_zero_weight_equals_dropping_the_row(diabetes, optimizer):
+    X, y = diabetes
+    weights = np.ones(len(y))
+    weights[::7] = 0.0
+    params = dict(optimizer=optimizer, batch_size=10_000, shuffle=False, max_iter=15, tol=None)
+    weighted = GDLinearRegressor(**params).fit(X, y, sample_weight=weights)
+    kept = weights > 0
+    dropped = GDLinearRegressor(**params).fit(X[kept], y[kept])
+    np.testing.assert_allclose(weighted.coef_, dropped.coef_, rtol=1e-7)
+
+
+def test_class_weight_equals_sample_weight():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    params = dict(optimizer="batch", max_iter=30, tol=None)
+    by_class = GDClassifier(class_weight={0: 3.0, 2: 0.5}, **params).fit(X, y)
+    by_sample = GDClassifier(**params).fit(X, y, sample_weight=np.array([3.0, 1.0, 0.5])[y])
+    np.testing.assert_allclose(by_class.coef_, by_sample.coef_, rtol=1e-10)
+
+
+def test_balanced_class_weight_equalizes_classes():
+    X, y = load_iris(return_X_y=True)
+    X, y = X[20:], y[20:]  # class 0 now has 30 samples, the others 50
+    params = dict(optimizer="batch", max_iter=30, tol=None)
+    balanced = GDClassifier(class_weight="balanced", **params).fit(X, y)
+    weights = len(y) / (3 * np.bincount(y))
+    manual = GDClassifier(**params).fit(X, y, sample_weight=weights[y])
+    np.testing.assert_allclose(balanced.coef_, manual.coef_, rtol=1e-10)
+    with pytest.raises(ValueError, match="not supported by partial_fit"):
+        GDClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
+
+
+# -- partial_fit and warm_start ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam", "rmsprop"])
+def test_partial_fit_keeps_optimizer_state(diabetes, optimizer):
+    """n calls of partial_fit equal fit(max_iter=n): the moments and t_ carry over."""
+    X, y = diabetes
+    params = dict(optimizer=optimizer, learning_rate=0.5, shuffle=False, schedule="constant")
+    incremental = GDLinearRegressor(**params)
+    for _ in range(5):
+        incremental.partial_fit(X, y)
+    batch = GDLinearRegressor(max_iter=5, tol=None, **params).fit(X, y)
+    np.testing.assert_array_equal(incremental.coef_, batch.coef_)
+    assert incremental.t_ == batch.t_
+    assert incremental.loss_curve_ == batch.loss_curve_
+
+
+def test_warm_start_continues_like_one_long_fit(diabetes):
+    X, y = diabetes
+    params = dict(optimizer="adam", learning_rate=0.5, shuffle=False, tol=None)
+    warm = GDLinearRegressor(max_iter=4, warm_start=True, **params).fit(X, y).fit(X, y)
+    long = GDLinearRegressor(max_iter=8, **params).fit(X, y)
+    np.testing.assert_array_equal(warm.coef_, long.coef_)
+    assert len(warm.loss_curve_) == warm.n_iter_ == 8
+
+
+def test_partial_fit_classifier_needs_classes_first():
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        GDClassifier().partial_fit(X, y)
+    model = GDClassifier().partial_fit(X[:50], y[:50], classes=[0, 1, 2])
+    assert list(model.classes_) == [0, 1, 2] and model.coef_.shape == (3, 4)
+    model.partial_fit(X[50:], y[50:])
+    assert model.n_iter_ == 2
+
+
+# -- dtypes and shapes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("Estimator", [GDLinearRegressor, GDClassifier])
+def test_float32_trains_in_float32(Estimator):
+    X, y = load_iris(return_X_y=True)
+    model = Estimator(random_state=0).fit(X.astype(np.float32), y)
+    assert model.coef_.dtype == np.float32
+    output = model.predict(X.astype(np.float32)) if Estimator is GDLinearRegressor else (
+        model.decision_function(X.astype(np.float32)))  # fmt: skip
+    assert output.dtype == np.float32
+    assert Estimator(random_state=0).fit(X, y).coef_.dtype == np.float64
+
+
+def test_multi_output_matches_linear_regression():
+    X, Y = make_regression(n_samples=200, n_features=5, n_targets=3, noise=1.0, random_state=0)
+    model = GDLinearRegressor(optimizer="momentum", batch_size=1000, tol=None, max_iter=2000)
+    model.fit(X, Y)
+    closed_form = LinearRegression().fit(X, Y)
+    assert model.coef_.shape == closed_form.coef_.shape == (3, 5)
+    np.testing.assert_allclose(model.coef_, closed_form.coef_, rtol=1e-7)
+    np.testing.assert_allclose(model.intercept_, closed_form.intercept_, atol=1e-7)
+
+
+# -- verbose ----------------------------------------------------------------------------------
+
+
+def test_verbose_prints_one_line_per_epoch(diabetes, capsys):
+    X, y = diabetes
+    GDLinearRegressor(max_iter=3, tol=None).fit(X, y)
+    assert capsys.readouterr().out == ""
+    model = GDLinearRegressor(max_iter=3, tol=None, verbose=1, early_stopping=True,
+                              random_state=0).fit(X, y)  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == model.n_iter_ == 3
+    assert lines[0].startswith("Epoch 1, loss: ")
+    assert "learning_rate: " in lines[0] and "validation score: " in lines[0]
