@@ -13,7 +13,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ._epoch import run_epoch
 from ._losses import mean_loss
-from ._optimizers import GRADIENT_DESCENT, MOMENTUM, PRESETS, samples_per_step
+from ._optimizers import ADAPTIVE_RULES, GRADIENT_DESCENT, MOMENTUM, PRESETS, samples_per_step
 from ._schedules import SCHEDULES, Plateau, reduce_on_plateau
 from ._step_size import auto_learning_rate
 
@@ -151,10 +151,14 @@ class BaseGD(BaseEstimator):
         self.loss_curve_ = []
         self.best_loss_ = np.inf
         if self.learning_rate == "auto":
+            rule = PRESETS[self.optimizer][0]
+            gradient = None
+            if rule in ADAPTIVE_RULES:
+                gradient = self._gradient_at_zero(X, targets, sample_weight)
             self._initial_learning_rate = auto_learning_rate(
-                PRESETS[self.optimizer][0],
+                rule,
                 X,
-                self._gradient_at_zero(X, targets, sample_weight),
+                gradient,
                 sample_weight,
                 samples_per_step(self.optimizer, self.batch_size, X.shape[0]),
                 self._loss_for(n_outputs),
@@ -215,7 +219,10 @@ class BaseGD(BaseEstimator):
         plateau = self._plateau(targets, sample_weight, validation)
         converged = False
         for _ in range(max_epochs):
-            order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
+            # A full batch sums over every row whatever the order: reading X in
+            # order is several times faster than in a shuffled one.
+            shuffled = self.shuffle and batch < n_samples
+            order = rng.permutation(n_samples) if shuffled else np.arange(n_samples)
             epoch_loss, self.t_ = self._epoch(
                 X, targets, sample_weight, order, batch, self._theta, self._first_moment,
                 self._second_moment, self.t_, rule, self.learning_rate_, power_t,
