@@ -17,6 +17,9 @@ from ._optimizers import ADAPTIVE_RULES, GRADIENT_DESCENT, MOMENTUM, PRESETS, sa
 from ._schedules import SCHEDULES, Plateau, reduce_on_plateau
 from ._step_size import auto_learning_rate
 
+# An objective this many times that of the all-zero model means the steps diverge.
+DIVERGENCE_FACTOR = 1e6
+
 
 class BaseGD(BaseEstimator):
     """Shared machinery of the skgd estimators; subclasses supply loss and outputs.
@@ -216,7 +219,8 @@ class BaseGD(BaseEstimator):
         schedule = self._resolved_schedule(batch, n_samples)
         power_t = self.power_t if schedule == "invscaling" else 0.0
         stopping = stopping and self.tol is not None
-        plateau = self._plateau(targets, sample_weight, validation)
+        zero_model_loss = self._zero_model_loss(targets, sample_weight)
+        plateau = self._plateau(zero_model_loss, validation)
         converged = False
         for _ in range(max_epochs):
             # A full batch sums over every row whatever the order: reading X in
@@ -228,7 +232,7 @@ class BaseGD(BaseEstimator):
                 self._second_moment, self.t_, rule, self.learning_rate_, power_t,
             )  # fmt: skip
             self.n_iter_ += 1
-            self._check_finite(epoch_loss)
+            self._check_divergence(epoch_loss, zero_model_loss)
             self.loss_curve_.append(float(epoch_loss))
             monitored = epoch_loss if validation is None else self._validate(validation)
             self.best_loss_ = min(self.best_loss_, float(monitored))
@@ -254,16 +258,20 @@ class BaseGD(BaseEstimator):
                 stacklevel=3,
             )
 
-    def _plateau(self, targets, sample_weight, validation):
+    def _zero_model_loss(self, targets, sample_weight):
+        """Mean loss of the all-zero model: the yardstick for ``tol`` and for divergence."""
+        zeros = np.zeros(targets.shape)
+        return mean_loss(self._loss_for(targets.shape[1]), zeros, targets, sample_weight)
+
+    def _plateau(self, zero_model_loss, validation):
         """The stopping rule's counter, on the training or (early stopping) validation loss.
 
         An improvement must exceed ``tol`` times the loss of the all-zero model on
         the same rows, so rescaling ``y`` does not change when a fit stops.
         """
         if validation is not None:
-            _, _, sample_weight, targets = validation
-        zeros = np.zeros(targets.shape)
-        zero_model_loss = mean_loss(self._loss_for(targets.shape[1]), zeros, targets, sample_weight)
+            _, _, weight_val, targets_val = validation
+            zero_model_loss = self._zero_model_loss(targets_val, weight_val)
         return Plateau((self.tol or 0.0) * zero_model_loss, self.n_iter_no_change)
 
     def _validate(self, validation):
@@ -292,14 +300,22 @@ class BaseGD(BaseEstimator):
             line += f", validation score: {self.validation_scores_[-1]:.6g}"
         print(line)
 
-    def _check_finite(self, epoch_loss):
-        if np.isfinite(epoch_loss) and np.all(np.isfinite(self._theta)):
+    def _check_divergence(self, epoch_loss, zero_model_loss):
+        """Stop before numbers overflow: non-finite, or a millionfold worse than all zeros."""
+        finite = np.isfinite(epoch_loss) and np.all(np.isfinite(self._theta))
+        if finite and epoch_loss <= DIVERGENCE_FACTOR * max(zero_model_loss, np.finfo(float).tiny):
             return
         raise ValueError(
             f"The {self.optimizer!r} optimizer diverged at epoch {self.n_iter_}: the "
-            "objective or the coefficients became non-finite with learning_rate="
-            f"{self.learning_rate_:.4g}. Use a smaller learning_rate (or learning_rate='auto'), "
-            "or scale the features, for example with sklearn.preprocessing.StandardScaler."
+            + (
+                "objective or the coefficients became non-finite"
+                if not finite
+                else f"objective reached {epoch_loss:.3g}, {DIVERGENCE_FACTOR:.0e} times that of "
+                "predicting zero,"
+            )  # fmt: skip
+            + f" with learning_rate={self.learning_rate_:.4g}. Use a smaller learning_rate "
+            "(or learning_rate='auto'), or scale the features, for example with "
+            "sklearn.preprocessing.StandardScaler."
         )
 
     def _sync_coef(self):

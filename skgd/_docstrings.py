@@ -23,10 +23,11 @@ default="adam"
         smoothness constant of the objective for the batch size used
         (a power-iteration estimate of the Gram matrix's largest eigenvalue for
         full batches, the largest row norm for single samples);
-        ``1 / ((1 - beta) L)`` for momentum; for rmsprop and adam, whose steps
-        have the same length whatever the gradient's scale, the largest
-        coordinate of the first safe gradient step, ``||grad J(0)||_inf / L``
-        (times ``sqrt(1 - beta2)`` for rmsprop, which has no bias correction).
+        ``1 / ((1 - beta) L)`` for full-batch momentum, ``1 / L`` for momentum on
+        smaller batches; for adam, whose steps have the same length whatever the
+        gradient's scale, the median coordinate of the first safe gradient step
+        ``|grad J(0)| / L``; for rmsprop, which lacks bias correction, its largest
+        coordinate times ``sqrt(1 - beta2)``. Details in ``skgd._step_size``.
         The value used is ``learning_rate_``.
     schedule : {"auto", "constant", "invscaling", "adaptive"}, default="auto"
         How the step evolves. "constant": fixed; "invscaling":

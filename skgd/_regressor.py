@@ -44,7 +44,7 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
     >>> from skgd import GDLinearRegressor
     >>> X, y = load_diabetes(return_X_y=True)
     >>> X = StandardScaler().fit_transform(X)
-    >>> gd = GDLinearRegressor(optimizer="momentum", random_state=0).fit(X, y)
+    >>> gd = GDLinearRegressor(optimizer="momentum", batch_size=len(X)).fit(X, y)
     >>> closed_form = LinearRegression().fit(X, y)
     >>> round(gd.score(X, y), 4), round(closed_form.score(X, y), 4)
     (0.5177, 0.5177)

@@ -15,18 +15,28 @@ curvature of the objective that one step sees:
 
 Momentum in the form ``v = beta v + (1 - beta) g`` moves, once ``v`` has built up,
 by ``alpha * g`` per step along a steady gradient, yet its first step is only
-``alpha (1 - beta) g``. It takes ``alpha = 1 / ((1 - beta) L_b)``, so its first
-step equals plain gradient descent's; this is within the heavy-ball stability
-limit ``alpha (1 - beta) L < 2 (1 + beta)``.
+``alpha (1 - beta) g``. With full batches it takes ``alpha = 1 / ((1 - beta) L)``,
+so its first step equals plain gradient descent's and its long-run step is
+``1 / (1 - beta)`` times longer; this is within the heavy-ball stability limit
+``alpha (1 - beta) L < 2 (1 + beta)``. With noisy batches that long-run step
+amplifies the noise as a plain step of ``alpha`` would (10 / L_b diverged on
+200,000 x 100 data), so it takes ``alpha = 1 / L_b``.
 
 RMSprop and Adam move every coordinate by about ``alpha`` per step whatever the
-gradient's scale, so their step is a length. They take the largest coordinate of
-the first safe gradient step from zero, ``||grad J(0)||_inf / L``: the distance
-plain gradient descent would move the parameter that moves most (for a
-regressor on standardized data, about the intercept's distance to mean(y)).
-RMSprop has no bias correction, so its first step is ``alpha / sqrt(1 - beta2)``
-long; it takes ``sqrt(1 - beta2)`` times that length, making its first step as
-long as Adam's. The adaptive schedule then shrinks either as the fit settles.
+gradient's scale, so their step is a length, read off the first safe gradient
+step from zero, ``|grad J(0)| / L`` (coordinates with a zero gradient left out):
+
+* Adam takes its median coordinate, a length that suits the typical
+  parameter; parameters that must travel further get there in more steps,
+  while irrelevant ones are not kicked as far as the largest one moves (with
+  the largest coordinate instead, 90 irrelevant features of ``make_regression``
+  jittered so much that 10 epochs ended 400 times above the optimum);
+* RMSprop has no bias correction, so its first step is ``alpha / sqrt(1 - beta2)``
+  long, shrinking to ``alpha`` as ``s`` fills. It takes ``sqrt(1 - beta2)`` times
+  the largest coordinate, so that no first step is longer than plain gradient
+  descent's.
+
+The adaptive schedule then shrinks either step as the fit settles.
 """
 
 import numpy as np
@@ -58,8 +68,10 @@ def largest_gram_eigenvalue(X, sample_weight, fit_intercept):
     n_features = X.shape[1]
     # A fixed start keeps the step independent of random_state; ones point at
     # the dominant direction of data with offset means.
-    vector = np.ones(n_features + int(fit_intercept))
+    # Vectors in X's dtype: a float64 vector would make numpy copy float32 X.
+    vector = np.ones(n_features + int(fit_intercept), dtype=X.dtype)
     vector /= np.linalg.norm(vector)
+    weights = weights.astype(X.dtype)
     eigenvalue = 0.0
     for _ in range(N_POWER_ITERATIONS):
         projected = X @ vector[:n_features]
@@ -80,7 +92,7 @@ def largest_gram_eigenvalue(X, sample_weight, fit_intercept):
 
 def largest_row_curvature(X, sample_weight, fit_intercept):
     """max_i (w_i / mean(w)) * ||a_i||^2."""
-    squared_norms = np.einsum("ij,ij->i", X, X, dtype=np.float64) + float(fit_intercept)
+    squared_norms = np.einsum("ij,ij->i", X, X).astype(np.float64) + float(fit_intercept)
     return float(np.max(sample_weight / sample_weight.mean() * squared_norms))
 
 
@@ -104,10 +116,13 @@ def auto_learning_rate(
     if rule == GRADIENT_DESCENT:
         return 1.0 / smoothness
     if rule == MOMENTUM:
+        if batch < n_samples:
+            return 1.0 / smoothness  # noisy steps: its long-run step alpha must stay safe
         return 1.0 / ((1.0 - beta) * smoothness)
-    step = float(np.max(np.abs(gradient_at_zero))) / smoothness
+    first_step = np.abs(gradient_at_zero[gradient_at_zero != 0.0]) / smoothness
+    if first_step.size == 0:
+        return 1.0  # zero gradient: already at the optimum
     if rule == RMSPROP:
-        step *= np.sqrt(
-            1.0 - beta2
-        )  # no bias correction: its first step is alpha / sqrt(1 - beta2)
-    return step if step > 0.0 else 1.0
+        # Without bias correction its first step is alpha / sqrt(1 - beta2) long.
+        return float(np.max(first_step)) * np.sqrt(1.0 - beta2)
+    return float(np.median(first_step))

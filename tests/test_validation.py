@@ -149,3 +149,13 @@ def test_auto_step_never_diverges_on_unscaled_data(optimizer):
     model = GDLinearRegressor(optimizer=optimizer, random_state=0, max_iter=300).fit(X, y)
     assert np.all(np.isfinite(model.coef_))
     assert model.loss_curve_[-1] < model.loss_curve_[0]
+
+
+def test_divergence_is_caught_before_numbers_overflow():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 1000, size=(50, 3))
+    y = X @ [1.0, 2.0, 3.0]
+    model = GDLinearRegressor(optimizer="batch", learning_rate=1e-3, max_iter=3, tol=None)
+    with pytest.raises(ValueError, match="times that of predicting zero") as error:
+        model.fit(X, y)
+    assert "learning_rate=0.001" in str(error.value)
