@@ -77,7 +77,10 @@ def run_epoch(
         batch_weight = 0.0
         for p in range(start, stop):
             if p + ROWS_AHEAD < n_rows:
-                prefetch_row(X, order[p + ROWS_AHEAD])
+                ahead = order[p + ROWS_AHEAD]
+                prefetch_row(X, ahead)
+                prefetch_row(targets, ahead)
+                prefetch_row(sample_weight, ahead)
             i = order[p]
             weight = sample_weight[i]
             if weight == 0.0:

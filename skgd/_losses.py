@@ -65,11 +65,11 @@ def softmax_row(raw, target, dloss):
         largest = max(largest, raw[k])
     total = 0.0
     for k in range(n_classes):
-        total += math.exp(raw[k] - largest)
-    log_normalizer = largest + math.log(total)
-    loss = log_normalizer
+        dloss[k] = math.exp(raw[k] - largest)  # unnormalized probability, reused below
+        total += dloss[k]
+    loss = largest + math.log(total)
     for k in range(n_classes):
-        dloss[k] = math.exp(raw[k] - log_normalizer) - target[k]
+        dloss[k] = dloss[k] / total - target[k]
         loss -= target[k] * raw[k]
     return loss
 

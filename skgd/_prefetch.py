@@ -1,9 +1,8 @@
 """Software prefetch of the rows an epoch will visit next.
 
-Rows visited in shuffled order miss the cache and the TLB on every row: asking
-for the next rows a few samples ahead hides most of that latency (measured on
-200,000 x 100 float64: one shuffled pass 23 ms without, 18 ms with; in order
-12 ms).
+Rows visited in shuffled order miss the cache on every row, in ``X`` and in the
+targets and weights alike: asking for them a few samples ahead hides most of
+that latency.
 """
 
 from llvmlite import ir
@@ -33,9 +32,9 @@ def _prefetch_address(typingctx, address):
 
 
 @njit(cache=True, inline="always")
-def prefetch_row(X, i):
-    """Ask the CPU to start loading row ``i`` of the C-contiguous array ``X``."""
-    row_bytes = X.shape[1] * X.itemsize
-    start = X.ctypes.data + i * row_bytes
+def prefetch_row(array, i):
+    """Ask the CPU to start loading row ``i`` of a C-contiguous 1-D or 2-D array."""
+    row_bytes = array.strides[0]
+    start = array.ctypes.data + i * row_bytes
     for offset in range(0, row_bytes, CACHE_LINE_BYTES):
         _prefetch_address(start + offset)
