@@ -196,13 +196,20 @@ class BaseGD(BaseEstimator):
         return theta
 
     def _resolved_schedule(self, batch, n_samples):
-        """``schedule="auto"``: constant for full-batch plain and momentum steps, else adaptive."""
-        if self.schedule != "auto":
-            return self.schedule
+        """``(power_t, adaptive)`` of the schedule: per-step decay, and division on plateaus.
+
+        "auto" keeps full-batch plain and momentum steps constant (deterministic
+        steps need no decay) and divides the others on plateaus: noisy steps
+        must shrink to converge. (A per-step decay as well helps a fixed budget
+        of a few epochs on large data, but slowed small ill-conditioned fits,
+        digits' softmax, threefold.)
+        """
         rule = PRESETS[self.optimizer][0]
-        if batch >= n_samples and rule in (GRADIENT_DESCENT, MOMENTUM):
-            return "constant"
-        return "adaptive"
+        if self.schedule == "auto":
+            if batch >= n_samples and rule in (GRADIENT_DESCENT, MOMENTUM):
+                return 0.0, False
+            return 0.0, True
+        return (self.power_t if self.schedule == "invscaling" else 0.0), self.schedule == "adaptive"
 
     def _epoch(self, X, targets, sample_weight, order, batch, theta, first, second, t, rule,
                alpha, power_t):  # fmt: skip
@@ -216,8 +223,7 @@ class BaseGD(BaseEstimator):
         n_samples = X.shape[0]
         rule = PRESETS[self.optimizer][0]
         batch = samples_per_step(self.optimizer, self.batch_size, n_samples)
-        schedule = self._resolved_schedule(batch, n_samples)
-        power_t = self.power_t if schedule == "invscaling" else 0.0
+        power_t, adaptive = self._resolved_schedule(batch, n_samples)
         stopping = stopping and self.tol is not None
         zero_model_loss = self._zero_model_loss(targets, sample_weight)
         plateau = self._plateau(zero_model_loss, validation)
@@ -239,7 +245,7 @@ class BaseGD(BaseEstimator):
             self._print_progress()
             if not stopping or not plateau.update(monitored):
                 continue
-            if schedule == "adaptive":
+            if adaptive:
                 reduced = reduce_on_plateau(self.learning_rate_, self._initial_learning_rate)
                 if reduced is not None:
                     self.learning_rate_ = reduced
