@@ -2,7 +2,10 @@
 
 Rows are visited through an index array, so shuffling never copies ``X``. Each
 batch's gradient is accumulated in the same pass that computes its raw
-predictions, so ``X`` is read once per epoch whatever the batch size.
+predictions, so ``X`` is read once per epoch whatever the batch size. ``X``,
+coefficients and moments keep the input's dtype (float32 stays float32); the
+gradient and the loss are accumulated in float64, so a float32 full batch of
+many rows sums without drifting.
 """
 
 import numpy as np
