@@ -48,6 +48,7 @@ class BaseGD(BaseEstimator):
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "early_stopping": ["boolean"],
+        "record_path": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     }
 
@@ -174,6 +175,10 @@ class BaseGD(BaseEstimator):
         else:
             self._initial_learning_rate = float(self.learning_rate)
         self.learning_rate_ = self._initial_learning_rate
+        if self.record_path:
+            self._path_steps = [self._theta.reshape(1, -1).copy()]
+        elif hasattr(self, "_path_steps"):
+            del self._path_steps
         self._sync_coef()
 
     def _reset_validation(self, validation):
@@ -212,11 +217,13 @@ class BaseGD(BaseEstimator):
         return (self.power_t if self.schedule == "invscaling" else 0.0), self.schedule == "adaptive"
 
     def _epoch(self, X, targets, sample_weight, order, batch, theta, first, second, t, rule,
-               alpha, power_t):  # fmt: skip
+               alpha, power_t, path=None):  # fmt: skip
         loss = self._loss_for(targets.shape[1])
+        if path is None:
+            path = np.empty((0, theta.size), dtype=theta.dtype)
         return run_epoch(X, targets, sample_weight, order, batch, theta, first, second, t, rule,
                          alpha, power_t, self.beta, self.beta2, self.epsilon, loss, self.alpha,
-                         self.fit_intercept)  # fmt: skip
+                         self.fit_intercept, path)  # fmt: skip
 
     def _run_epochs(self, X, targets, sample_weight, rng, max_epochs, validation, stopping):
         """The training loop shared by every estimator, optimizer and entry point."""
@@ -233,10 +240,14 @@ class BaseGD(BaseEstimator):
             # order is several times faster than in a shuffled one.
             shuffled = self.shuffle and batch < n_samples
             order = rng.permutation(n_samples) if shuffled else np.arange(n_samples)
+            path = self._path_buffer(n_samples, batch)
+            t_before = self.t_
             epoch_loss, self.t_ = self._epoch(
                 X, targets, sample_weight, order, batch, self._theta, self._first_moment,
-                self._second_moment, self.t_, rule, self.learning_rate_, power_t,
+                self._second_moment, self.t_, rule, self.learning_rate_, power_t, path,
             )  # fmt: skip
+            if path is not None:
+                self._path_steps.append(path[: self.t_ - t_before].copy())
             self.n_iter_ += 1
             self._check_divergence(epoch_loss, zero_model_loss)
             self.loss_curve_.append(float(epoch_loss))
@@ -263,6 +274,15 @@ class BaseGD(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
+
+    def _path_buffer(self, n_samples, batch):
+        """Room for one epoch of the coefficient path, or None when not recording."""
+        if not self.record_path:
+            return None
+        if not hasattr(self, "_path_steps"):  # warm start from a fit that did not record
+            self._path_steps = [self._theta.reshape(1, -1).copy()]
+        n_steps = -(-n_samples // batch)
+        return np.empty((n_steps, self._theta.size), dtype=self._theta.dtype)
 
     def _zero_model_loss(self, targets, sample_weight):
         """Mean loss of the all-zero model: the yardstick for ``tol`` and for divergence."""
@@ -326,6 +346,9 @@ class BaseGD(BaseEstimator):
 
     def _sync_coef(self):
         self._set_coef(self._theta[:, :-1], self._theta[:, -1])
+        if self.record_path:
+            thetas = np.concatenate(self._path_steps).reshape(-1, *self._theta.shape)
+            self.coef_path_, self.intercept_path_ = self._split_theta(thetas)
 
     # -- prediction ------------------------------------------------------------
 

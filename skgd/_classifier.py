@@ -82,6 +82,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
         verbose=0,
         early_stopping=False,
         validation_fraction=0.1,
+        record_path=False,
         class_weight=None,
     ):
         self.optimizer = optimizer
@@ -103,6 +104,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
         self.verbose = verbose
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.record_path = record_path
         self.class_weight = class_weight
 
     _parameter_constraints: dict = {
@@ -182,6 +184,10 @@ class GDClassifier(ClassifierMixin, BaseGD):
             The updated estimator.
         """
         return self._partial_fit(X, y, sample_weight, classes=classes)
+
+    def _split_theta(self, theta):
+        """Coefficients and intercepts of a stack of (n_rows, n_features + 1) parameters."""
+        return theta[..., :-1], theta[..., -1]
 
     def _set_coef(self, coef, intercept):
         self.coef_ = coef.copy()

@@ -78,6 +78,10 @@ default="adam"
         keep the coefficients that had the lowest validation loss.
     validation_fraction : float in (0, 1), default=0.1
         Share of the rows held out when ``early_stopping`` is True.
+    record_path : bool, default=False
+        Record the coefficients after every step in ``coef_path_`` and
+        ``intercept_path_`` (for ``OptimizerPathDisplay``). Memory grows with
+        the number of steps times the number of coefficients.
 """
 
 COMMON_ATTRIBUTES = """\
@@ -101,6 +105,11 @@ COMMON_ATTRIBUTES = """\
         Optimizer steps taken (Adam's ``t``).
     learning_rate_ : float
         The current step size (after any schedule reductions).
+    coef_path_ : ndarray of shape (t_ + 1, *coef_.shape)
+        With ``record_path``, the coefficients before the first step and after
+        every step.
+    intercept_path_ : ndarray of shape (t_ + 1, *np.shape(intercept_))
+        With ``record_path``, the intercepts likewise.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)

@@ -41,6 +41,7 @@ def run_epoch(
     loss,
     l2,
     fit_intercept,
+    path,
 ):
     """Run one epoch in place on ``theta`` and the rule's moments.
 
@@ -51,6 +52,10 @@ def run_epoch(
         g = sum_{i in B} w_i * dloss_i * [x_i, 1] / (|B| * mean(w)) + 2 * l2 * [W, 0]
 
     which for a full batch is exactly the gradient of the weighted objective.
+
+    When ``path`` has rows (one per step of the epoch), row ``s`` receives the
+    flattened ``theta`` after the epoch's step ``s``; pass an empty array to
+    record nothing.
 
     Returns ``(epoch_loss, t)``: the objective averaged over the epoch's batches,
     each term evaluated at the parameters just before that batch's step, and
@@ -72,6 +77,8 @@ def run_epoch(
     flat_first = first_moment.reshape(-1)
     flat_second = second_moment.reshape(-1)
 
+    record_path = path.shape[0] > 0
+    steps_this_epoch = 0
     epoch_loss = 0.0
     for start in range(0, n_rows, batch_size):
         stop = min(start + batch_size, n_rows)
@@ -126,4 +133,7 @@ def run_epoch(
             beta2,
             epsilon,
         )
+        if record_path:
+            path[steps_this_epoch] = flat_theta
+            steps_this_epoch += 1
     return epoch_loss / (n_rows * mean_weight), t

@@ -72,6 +72,7 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
         verbose=0,
         early_stopping=False,
         validation_fraction=0.1,
+        record_path=False,
     ):
         self.optimizer = optimizer
         self.learning_rate = learning_rate
@@ -92,6 +93,7 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
         self.verbose = verbose
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.record_path = record_path
 
     def _target_validation(self):
         return {"multi_output": True, "y_numeric": True}
@@ -129,6 +131,12 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
             The updated estimator.
         """
         return self._partial_fit(X, y, sample_weight)
+
+    def _split_theta(self, theta):
+        """Coefficients and intercepts of a stack of (n_targets, n_features + 1) parameters."""
+        if self._y_is_1d:
+            return theta[..., 0, :-1], theta[..., 0, -1]
+        return theta[..., :-1], theta[..., -1]
 
     def _set_coef(self, coef, intercept):
         if self._y_is_1d:
