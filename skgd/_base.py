@@ -233,7 +233,7 @@ class BaseGD(BaseEstimator):
         power_t, adaptive = self._resolved_schedule(batch, n_samples)
         stopping = stopping and self.tol is not None
         zero_model_loss = self._zero_model_loss(targets, sample_weight)
-        plateau = self._plateau(zero_model_loss, validation)
+        plateau = self._plateau(zero_model_loss, validation, batch >= n_samples)
         converged = False
         for _ in range(max_epochs):
             # A full batch sums over every row whatever the order: reading X in
@@ -289,16 +289,19 @@ class BaseGD(BaseEstimator):
         zeros = np.zeros(targets.shape)
         return mean_loss(self._loss_for(targets.shape[1]), zeros, targets, sample_weight)
 
-    def _plateau(self, zero_model_loss, validation):
+    def _plateau(self, zero_model_loss, validation, full_batch):
         """The stopping rule's counter, on the training or (early stopping) validation loss.
 
-        An improvement must exceed ``tol`` times the loss of the all-zero model on
-        the same rows, so rescaling ``y`` does not change when a fit stops.
+        The threshold is ``tol`` times the loss of the all-zero model on the same
+        rows, so rescaling ``y`` does not change when a fit stops. The training
+        loss of full batches is deterministic: it must stop changing, not just
+        stop improving (see ``Plateau``).
         """
         if validation is not None:
             _, _, weight_val, targets_val = validation
             zero_model_loss = self._zero_model_loss(targets_val, weight_val)
-        return Plateau((self.tol or 0.0) * zero_model_loss, self.n_iter_no_change)
+        deterministic = full_batch and validation is None
+        return Plateau((self.tol or 0.0) * zero_model_loss, self.n_iter_no_change, deterministic)
 
     def _validate(self, validation):
         """Score the held-out rows, keep the best coefficients; return the validation loss.

@@ -11,7 +11,7 @@ many rows sums without drifting.
 import numpy as np
 from numba import njit
 
-from ._losses import loss_row
+from ._losses import l2_penalty, loss_row
 from ._optimizers import apply_rule
 from ._prefetch import ROWS_AHEAD, prefetch_row
 from ._schedules import step_size
@@ -112,13 +112,12 @@ def run_epoch(
             continue  # only zero-weight rows: as if they were not there
 
         scale = 1.0 / ((stop - start) * mean_weight)
-        penalty = 0.0
+        penalty = l2_penalty(theta[:, :n_features], l2)
         for k in range(n_outputs):
             for j in range(n_features):
-                penalty += theta[k, j] * theta[k, j]
                 grad[k, j] = grad[k, j] * scale + 2.0 * l2 * theta[k, j]
             grad[k, n_features] = grad[k, n_features] * scale if fit_intercept else 0.0
-        epoch_loss += batch_loss + (stop - start) * mean_weight * l2 * penalty
+        epoch_loss += batch_loss + (stop - start) * mean_weight * penalty
 
         t += 1
         apply_rule(

@@ -84,9 +84,20 @@ def loss_row(loss, raw, target, dloss):
     return softmax_row(raw, target, dloss)
 
 
-def raw_predictions(X, coef, intercept):
-    """Raw model output ``X @ coef.T + intercept``, shape (n_samples, n_outputs)."""
-    return X @ coef.T + intercept
+@njit(cache=True)
+def l2_penalty(coef, l2):
+    """The penalty ``l2 * ||coef||_F^2`` (its gradient ``2 * l2 * coef`` is in the epoch loop)."""
+    total = 0.0
+    for k in range(coef.shape[0]):
+        for j in range(coef.shape[1]):
+            total += coef[k, j] * coef[k, j]
+    return l2 * total
+
+
+def objective(loss, raw, targets, sample_weight, coef, l2):
+    """The training objective: weighted mean loss of ``raw`` plus the L2 penalty of ``coef``."""
+    coef = np.ascontiguousarray(np.atleast_2d(coef), dtype=np.float64)
+    return mean_loss(loss, raw, targets, sample_weight) + l2_penalty(coef, l2)
 
 
 def mean_loss(loss, raw, targets, sample_weight):

@@ -28,25 +28,37 @@ def step_size(alpha, t, power_t):
 
 
 class Plateau:
-    """Counts epochs without an improvement of at least ``threshold`` (scikit-learn's rule)."""
+    """Counts epochs in a row in which the monitored loss stalled.
 
-    def __init__(self, threshold, patience):
+    With ``deterministic=False`` (scikit-learn's rule, for noisy losses) an epoch
+    stalls when it does not improve on the best loss so far by ``threshold``.
+    A deterministic loss sequence (full batches) has converged when it stops
+    *changing*: there an epoch stalls when it moves less than ``threshold``
+    from the previous one, so a momentum fit whose loss swings back up for a
+    few epochs is not mistaken for a converged one.
+    """
+
+    def __init__(self, threshold, patience, deterministic=False):
         self.threshold = threshold
         self.patience = patience
+        self.deterministic = deterministic
         self.best_loss = float("inf")
-        self.n_epochs_without_improvement = 0
+        self.previous_loss = float("inf")
+        self.n_stalled_epochs = 0
 
     def update(self, loss):
         """Record an epoch's loss; return True when the patience has run out."""
-        if loss > self.best_loss - self.threshold:
-            self.n_epochs_without_improvement += 1
+        if self.deterministic:
+            stalled = abs(loss - self.previous_loss) <= self.threshold
         else:
-            self.n_epochs_without_improvement = 0
+            stalled = loss > self.best_loss - self.threshold
+        self.n_stalled_epochs = self.n_stalled_epochs + 1 if stalled else 0
         self.best_loss = min(self.best_loss, loss)
-        return self.n_epochs_without_improvement >= self.patience
+        self.previous_loss = loss
+        return self.n_stalled_epochs >= self.patience
 
     def restart(self):
-        self.n_epochs_without_improvement = 0
+        self.n_stalled_epochs = 0
 
 
 def reduce_on_plateau(alpha, alpha0):

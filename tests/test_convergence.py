@@ -83,3 +83,21 @@ def test_classifier_accuracy_close_to_logistic_regression(load, optimizer):
     proba = model.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
     np.testing.assert_array_equal(model.classes_[proba.argmax(axis=1)], model.predict(X))
+
+
+@pytest.mark.parametrize("optimizer", ["batch", "momentum"])
+def test_default_stopping_waits_for_full_batch_softmax_to_settle(optimizer):
+    """Full-batch momentum's loss swings up for several epochs on iris: that is not convergence."""
+    from sklearn.metrics import log_loss
+
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    alpha = 0.01
+    model = GDClassifier(optimizer=optimizer, batch_size=len(y), alpha=alpha).fit(X, y)
+    reference = LogisticRegression(C=1 / (2 * alpha * len(y)), tol=1e-10, max_iter=10_000)
+    reference.fit(X, y)
+
+    def objective(m):
+        return log_loss(y, m.predict_proba(X)) + alpha * np.sum(m.coef_**2)
+
+    assert objective(model) <= objective(reference) * (1 + 1e-4)
