@@ -85,8 +85,8 @@ def test_classifier_accuracy_close_to_logistic_regression(load, optimizer):
     np.testing.assert_array_equal(model.classes_[proba.argmax(axis=1)], model.predict(X))
 
 
-@pytest.mark.parametrize("optimizer", ["batch", "momentum"])
-def test_default_stopping_waits_for_full_batch_softmax_to_settle(optimizer):
+@pytest.mark.parametrize("optimizer, rtol", [("batch", 1e-3), ("momentum", 1e-5)])
+def test_default_stopping_waits_for_full_batch_softmax_to_settle(optimizer, rtol):
     """Full-batch momentum's loss swings up for several epochs on iris: that is not convergence."""
     from sklearn.metrics import log_loss
 
@@ -100,4 +100,4 @@ def test_default_stopping_waits_for_full_batch_softmax_to_settle(optimizer):
     def objective(m):
         return log_loss(y, m.predict_proba(X)) + alpha * np.sum(m.coef_**2)
 
-    assert objective(model) <= objective(reference) * (1 + 1e-4)
+    assert objective(model) <= objective(reference) * (1 + rtol)
