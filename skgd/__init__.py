@@ -1,8 +1,15 @@
 """skgd: scikit-learn compatible linear models trained by gradient descent."""
 
 from ._classifier import GDClassifier
+from ._plotting import LossCurveDisplay, OptimizerPathDisplay
 from ._regressor import GDLinearRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["GDClassifier", "GDLinearRegressor", "__version__"]
+__all__ = [
+    "GDClassifier",
+    "GDLinearRegressor",
+    "LossCurveDisplay",
+    "OptimizerPathDisplay",
+    "__version__",
+]
