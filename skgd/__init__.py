@@ -1,6 +1,7 @@
 """skgd: scikit-learn compatible linear models trained by gradient descent."""
 
 from ._classifier import GDClassifier
+from ._compare import compare_optimizers
 from ._plotting import LossCurveDisplay, OptimizerPathDisplay
 from ._regressor import GDLinearRegressor
 
@@ -11,5 +12,6 @@ __all__ = [
     "GDLinearRegressor",
     "LossCurveDisplay",
     "OptimizerPathDisplay",
+    "compare_optimizers",
     "__version__",
 ]

@@ -1,0 +1,80 @@
+"""``python -m skgd`` / ``skgd``: every optimizer against the optimum on one dataset."""
+
+import argparse
+import sys
+
+from ._compare import BUNDLED_DATASETS, compare_optimizers, format_table, load_dataset
+from ._optimizers import PRESETS
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        """One line, not the usage block: ``skgd: error: ...``."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser():
+    parser = _Parser(
+        prog="skgd",
+        description=(
+            "Fit every gradient-descent optimizer, and the closed form (regression) or "
+            "LogisticRegression (classification), on one dataset; print a table of final "
+            "objective, gap to the optimum, epochs and seconds."
+        ),
+    )
+    parser.add_argument(
+        "--dataset",
+        default="diabetes",
+        help=f"a bundled dataset ({', '.join(BUNDLED_DATASETS)}) or a CSV file with a header "
+        "row (default: diabetes)",
+    )
+    parser.add_argument("--target", help="the target column of a CSV dataset")
+    parser.add_argument(
+        "--task",
+        choices=["auto", "regression", "classification"],
+        default="auto",
+        help="default: regression for a continuous target, else classification",
+    )
+    parser.add_argument(
+        "--optimizers",
+        default=",".join(PRESETS),
+        help=f"comma-separated subset of {','.join(PRESETS)} (default: all)",
+    )
+    parser.add_argument("--no-scale", action="store_true", help="do not standardize features")
+    parser.add_argument("--plot", metavar="FILE", help="save the loss curves as a PNG")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    optimizers = [name.strip() for name in args.optimizers.split(",") if name.strip()]
+    try:
+        X, y = load_dataset(args.dataset, args.target)
+        print(f"skgd: {args.dataset}, {X.shape[0]} samples x {X.shape[1]} features"
+              f"{'' if args.no_scale else ' (standardized)'}", file=sys.stderr)  # fmt: skip
+        rows = compare_optimizers(
+            X, y, task=args.task, optimizers=optimizers, scale=not args.no_scale,
+            progress=lambda message: print(f"  {message}", file=sys.stderr),
+        )  # fmt: skip
+        print(format_table(rows))
+        if args.plot:
+            _save_plot(rows, args.plot)
+            print(f"skgd: loss curves saved to {args.plot}", file=sys.stderr)
+    except (ValueError, OSError, ImportError) as error:
+        print(f"skgd: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _save_plot(rows, path):
+    from ._plotting import LossCurveDisplay, _pyplot
+
+    plt = _pyplot()
+    plt.switch_backend("Agg")
+    fits = {row["model"]: row["estimator"] for row in rows[1:]}
+    display = LossCurveDisplay(loss_curves={k: v.loss_curve_ for k, v in fits.items()},
+                               optimum=rows[0]["objective"]).plot()  # fmt: skip
+    display.ax_.set_xscale("log")  # fits run from tens to thousands of epochs
+    display.ax_.set_title(f"Loss curves; dashed: {rows[0]['model']}")
+    display.figure_.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(display.figure_)

@@ -1,0 +1,180 @@
+"""Every optimizer and the closed form on one dataset: the comparison behind ``python -m skgd``."""
+
+import csv
+import time
+import warnings
+
+import numpy as np
+from sklearn import datasets
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+from ._classifier import GDClassifier
+from ._optimizers import PRESETS
+from ._reference import optimal_objective, training_objective
+from ._regressor import GDLinearRegressor
+
+#: bundled scikit-learn datasets the comparison can load by name
+BUNDLED_DATASETS = {
+    "diabetes": datasets.load_diabetes,
+    "breast_cancer": datasets.load_breast_cancer,
+    "iris": datasets.load_iris,
+    "wine": datasets.load_wine,
+    "digits": datasets.load_digits,
+}
+
+
+def load_dataset(name, target=None):
+    """``(X, y)`` of a bundled dataset's name, or of a CSV file's path and ``target`` column.
+
+    A CSV file needs a header row; every column but ``target`` must be numeric.
+    """
+    if name in BUNDLED_DATASETS:
+        return BUNDLED_DATASETS[name](return_X_y=True)
+    if not str(name).lower().endswith(".csv"):
+        known = ", ".join(BUNDLED_DATASETS)
+        raise ValueError(f"unknown dataset {name!r}: use one of {known}, or a .csv file")
+    if target is None:
+        raise ValueError(f"{name}: a CSV dataset needs --target COLUMN")
+    with open(name, newline="") as file:
+        rows = list(csv.reader(file))
+    if len(rows) < 3:
+        raise ValueError(f"{name}: expected a header row and at least two data rows")
+    header, rows = rows[0], rows[1:]
+    if target not in header:
+        raise ValueError(f"{name}: no column {target!r}; columns are {', '.join(header)}")
+    column = header.index(target)
+    y = np.array([row[column] for row in rows])
+    features = [i for i in range(len(header)) if i != column]
+    try:
+        X = np.array([[float(row[i]) for i in features] for row in rows])
+    except (ValueError, IndexError) as error:
+        raise ValueError(f"{name}: every column but the target must be numeric ({error})") from None
+    for dtype in (int, float):
+        try:
+            return X, y.astype(dtype)
+        except ValueError:
+            pass
+    return X, y  # string labels
+
+
+def compare_optimizers(X, y, *, task="auto", optimizers=tuple(PRESETS), scale=True,
+                       random_state=0, progress=None, **params):  # fmt: skip
+    """Fit each optimizer with default settings and the closed form; return the table as data.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,)
+        Targets: continuous for regression, labels for classification.
+    task : {"auto", "regression", "classification"}, default="auto"
+        "auto" reads it off ``y``: float values mean regression; strings,
+        booleans and integers are class labels.
+    optimizers : sequence of str, default=all six
+        Optimizers to fit.
+    scale : bool, default=True
+        Standardize the features first (every model sees the same data).
+    random_state : int, default=0
+        Seed of the skgd fits.
+    progress : callable, default=None
+        Called with a one-line message before and after each fit.
+    **params
+        Further parameters of every skgd estimator (``max_iter=50``, ...).
+
+    Returns
+    -------
+    rows : list of dict
+        One row per model, the reference (closed form or ``LogisticRegression``)
+        first, with keys ``"model"``, ``"objective"`` (training objective, mean
+        loss plus penalty), ``"gap"`` (relative excess over the reference's
+        objective), ``"epochs"`` (None for the reference), ``"seconds"`` and
+        ``"converged"`` (False when ``max_iter`` ended the fit) and
+        ``"estimator"`` (the fitted model).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skgd import compare_optimizers
+    >>> rows = compare_optimizers(*load_diabetes(return_X_y=True), optimizers=["momentum"])
+    >>> [row["model"] for row in rows]
+    ['closed form', 'momentum']
+    >>> bool(rows[1]["gap"] < 0.01)
+    True
+    """
+    unknown = sorted(set(optimizers) - set(PRESETS))
+    if not optimizers:
+        raise ValueError("optimizers must name at least one optimizer")
+    if unknown:
+        raise ValueError(f"unknown optimizers {unknown}: choose from {', '.join(PRESETS)}")
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if task == "auto":
+        task = _task_of(y)
+    if task not in ("regression", "classification"):
+        raise ValueError(f"task must be 'auto', 'regression' or 'classification', not {task!r}")
+    if scale:
+        X = StandardScaler().fit_transform(X)
+    Estimator = GDLinearRegressor if task == "regression" else GDClassifier
+    report = progress or (lambda message: None)
+
+    # A process's first fit loads skgd's compiled loops: keep that out of the timings.
+    Estimator(max_iter=1, tol=None).fit(X, y)
+    fits = {}
+    for optimizer in optimizers:
+        report(f"fitting {optimizer} ...")
+        estimator = Estimator(optimizer=optimizer, random_state=random_state, **params)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            seconds = _timed_fit(estimator, X, y)
+        converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        fits[optimizer] = (estimator, seconds, converged)
+        note = "" if converged else ", stopped at max_iter"
+        report(f"fitted {optimizer} in {seconds:.3f} s ({estimator.n_iter_} epochs{note})")
+
+    start = time.perf_counter()
+    first_fit = next(iter(fits.values()))[0]  # the objective's parameters (alpha, ...)
+    optimum, reference = optimal_objective(first_fit, X, y)
+    reference_seconds = time.perf_counter() - start
+    name = "closed form" if task == "regression" else "LogisticRegression"
+    rows = [_row(name, optimum, optimum, None, reference_seconds, reference, True)]
+    for optimizer, (estimator, seconds, converged) in fits.items():
+        value = training_objective(estimator, X, y)
+        rows.append(
+            _row(optimizer, value, optimum, estimator.n_iter_, seconds, estimator, converged)
+        )
+    return rows
+
+
+def _task_of(y):
+    """Classification for labels (strings, booleans, integers), regression for floats."""
+    if y.dtype.kind in "OUSbiu":
+        return "classification"
+    return "regression"
+
+
+def _timed_fit(estimator, X, y):
+    start = time.perf_counter()
+    estimator.fit(X, y)
+    return time.perf_counter() - start
+
+
+def _row(model, objective, optimum, epochs, seconds, estimator, converged):
+    gap = (objective - optimum) / abs(optimum) if optimum else objective - optimum
+    return {"model": model, "objective": objective, "gap": gap, "epochs": epochs,
+            "seconds": seconds, "converged": converged, "estimator": estimator}  # fmt: skip
+
+
+def format_table(rows):
+    """The comparison rows as a markdown table."""
+    lines = [
+        "| model | final objective | gap to optimum | epochs | seconds |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        epochs = "" if row["epochs"] is None else str(row["epochs"])
+        epochs += "" if row["converged"] else " (max_iter)"
+        gap = "" if row["epochs"] is None else f"{row['gap']:.2e}"
+        lines.append(f"| {row['model']} | {row['objective']:.6g} | {gap} | {epochs} | "
+                     f"{row['seconds']:.3f} |")  # fmt: skip
+    return "\n".join(lines)

@@ -1,0 +1,94 @@
+"""The comparison command and the function behind it."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes
+from sklearn.linear_model import LinearRegression
+from sklearn.metrics import mean_squared_error
+from sklearn.preprocessing import StandardScaler
+
+from skgd import compare_optimizers
+from skgd._cli import main
+
+
+def test_compare_optimizers_rows_against_the_closed_form():
+    X, y = load_diabetes(return_X_y=True)
+    rows = compare_optimizers(X, y, optimizers=["batch", "adam"])
+    assert [row["model"] for row in rows] == ["closed form", "batch", "adam"]
+    Xs = StandardScaler().fit_transform(X)
+    optimum = mean_squared_error(y, LinearRegression().fit(Xs, y).predict(Xs))
+    assert rows[0]["objective"] == pytest.approx(optimum, rel=1e-10)
+    for row in rows[1:]:
+        expected = mean_squared_error(y, row["estimator"].predict(Xs))
+        assert row["objective"] == pytest.approx(expected, rel=1e-10)
+        assert row["gap"] == pytest.approx((expected - optimum) / optimum, rel=1e-6)
+        assert 0 <= row["gap"] < 0.01 and row["epochs"] == row["estimator"].n_iter_
+
+
+def test_compare_optimizers_classification_and_errors():
+    X, y = load_diabetes(return_X_y=True)
+    labels = np.where(y > 140, "high", "low")
+    rows = compare_optimizers(X, labels, optimizers=["adam"])
+    assert rows[0]["model"] == "LogisticRegression"
+    assert rows[1]["gap"] > -1e-6  # cannot beat the optimum of the same objective
+    with pytest.raises(ValueError, match="unknown optimizers"):
+        compare_optimizers(X, y, optimizers=["adagrad"])
+
+
+def test_command_prints_the_table(capsys):
+    assert main(["--optimizers", "sgd,momentum"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert lines[0].startswith("| model | final objective | gap to optimum | epochs | seconds |")
+    assert [line.split("|")[1].strip() for line in lines[2:]] == ["closed form", "sgd", "momentum"]
+    assert "fitted momentum in" in captured.err  # progress, one line per optimizer
+
+
+def test_command_reads_a_csv_and_saves_a_plot(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 2))
+    species = np.where(X[:, 0] + 0.3 * rng.normal(size=60) > 0, "setosa", "virginica")
+    csv = tmp_path / "flowers.csv"
+    csv.write_text("width,length,species\n" + "".join(
+        f"{a},{b},{s}\n" for (a, b), s in zip(X, species, strict=True)))  # fmt: skip
+    png = tmp_path / "curves.png"
+    code = main(["--dataset", str(csv), "--target", "species", "--optimizers", "adam",
+                 "--plot", str(png)])  # fmt: skip
+    assert code == 0
+    assert "| LogisticRegression |" in capsys.readouterr().out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--dataset", "nope"], "unknown dataset 'nope'"),
+        (["--dataset", "missing.csv", "--target", "y"], "No such file"),
+        (["--dataset", "data.csv"], "needs --target"),
+        (["--optimizers", "adam,foo"], "unknown optimizers ['foo']"),
+    ],
+)
+def test_bad_input_is_one_line_error(argv, message, capsys):
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("skgd: error: ") and message in err[-1]
+
+
+def test_bad_option_is_one_line_error():
+    result = subprocess.run([sys.executable, "-m", "skgd", "--bogus"], capture_output=True,
+                            text=True)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "skgd: error: unrecognized arguments: --bogus (see skgd --help)"
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_help():
+    result = subprocess.run([sys.executable, "-m", "skgd", "--help"], capture_output=True,
+                            text=True)  # fmt: skip
+    assert result.returncode == 0 and "--dataset" in result.stdout and "--plot" in result.stdout
