@@ -91,3 +91,19 @@ def test_predict_log_proba_is_log_of_predict_proba():
         np.testing.assert_allclose(
             np.exp(model.predict_log_proba(X)), model.predict_proba(X), rtol=1e-10
         )
+
+
+def test_dataframe_feature_names_are_kept():
+    pd = pytest.importorskip("pandas")
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    model = GDLinearRegressor(random_state=0).fit(X, y)
+    np.testing.assert_array_equal(model.feature_names_in_, X.columns)
+    np.testing.assert_allclose(model.predict(X), model.predict(X.to_numpy()))
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.predict(X.rename(columns={"bmi": "BMI"}))
+    assert isinstance(pd.Series(model.predict(X)), pd.Series)
+
+
+def test_html_repr_for_notebooks():
+    html = GDClassifier(optimizer="momentum", beta=0.8)._repr_html_()
+    assert "GDClassifier" in html and "momentum" in html and "0.8" in html
