@@ -4,6 +4,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -109,6 +110,7 @@ class BaseGD(BaseEstimator):
             X,
             y,
             reset=reset,
+            accept_sparse="csr",
             dtype=[np.float64, np.float32],
             order="C",
             **self._target_validation(),
@@ -221,6 +223,8 @@ class BaseGD(BaseEstimator):
         loss = self._loss_for(targets.shape[1])
         if path is None:
             path = np.empty((0, theta.size), dtype=theta.dtype)
+        if sparse.issparse(X):  # the compiled loop reads CSR through its arrays
+            X = (X.data, X.indices, X.indptr)
         return run_epoch(X, targets, sample_weight, order, batch, theta, first, second, t, rule,
                          alpha, power_t, self.beta, self.beta2, self.epsilon, loss, self.alpha,
                          self.fit_intercept, path)  # fmt: skip
@@ -358,10 +362,10 @@ class BaseGD(BaseEstimator):
     def _raw_output(self, X):
         """Raw model output, shape (n_samples, n_outputs)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return X @ self._theta[:, :-1].T + self._theta[:, -1]
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32])
+        return np.asarray(X @ self._theta[:, :-1].T) + self._theta[:, -1]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags

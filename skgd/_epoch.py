@@ -14,6 +14,7 @@ from numba import njit
 from ._losses import l2_penalty, loss_row
 from ._optimizers import apply_rule
 from ._prefetch import ROWS_AHEAD, prefetch_row
+from ._rows import prefetch_sample, row_axpy, row_dot
 from ._schedules import step_size
 
 # Reassociation lets LLVM vectorize the dot products and gradient sums; the
@@ -62,7 +63,7 @@ def run_epoch(
     the number of steps taken so far.
     """
     n_rows = order.shape[0]
-    n_outputs, n_params = theta.shape
+    n_outputs, n_params = theta.shape  # X: a 2-D array or a CSR (data, indices, indptr)
     n_features = n_params - 1
     mean_weight = 0.0
     for p in range(n_rows):
@@ -88,25 +89,20 @@ def run_epoch(
         for p in range(start, stop):
             if p + ROWS_AHEAD < n_rows:
                 ahead = order[p + ROWS_AHEAD]
-                prefetch_row(X, ahead)
+                prefetch_sample(X, ahead)
                 prefetch_row(targets, ahead)
                 prefetch_row(sample_weight, ahead)
             i = order[p]
             weight = sample_weight[i]
             if weight == 0.0:
                 continue
-            x = X[i]
             for k in range(n_outputs):
-                acc = theta[k, n_features]
-                for j in range(n_features):
-                    acc += theta[k, j] * x[j]
-                raw[k] = acc
+                raw[k] = theta[k, n_features] + row_dot(X, i, theta[k])
             batch_loss += weight * loss_row(loss, raw, targets[i], dloss)
             batch_weight += weight
             for k in range(n_outputs):
                 c = weight * dloss[k]
-                for j in range(n_features):
-                    grad[k, j] += c * x[j]
+                row_axpy(X, i, c, grad[k])
                 grad[k, n_features] += c
         if batch_weight == 0.0:
             continue  # only zero-weight rows: as if they were not there

@@ -20,14 +20,14 @@ def training_objective(estimator, X, y, sample_weight=None, coef=None, intercept
     ``intercept_``) default to the estimator's own.
     """
     check_is_fitted(estimator)
-    X = check_array(X, dtype=np.float64)
+    X = check_array(X, accept_sparse="csr", dtype=np.float64)
     y = np.asarray(y)
     sample_weight = _check_sample_weight(sample_weight, X)
     targets = estimator._encode_targets(y, np.float64)
     coef = estimator.coef_ if coef is None else coef
     intercept = estimator.intercept_ if intercept is None else intercept
     coef_2d = np.reshape(coef, (targets.shape[1], X.shape[1]))
-    raw = X @ coef_2d.T + np.reshape(intercept, -1)
+    raw = np.asarray(X @ coef_2d.T) + np.reshape(intercept, -1)
     loss = estimator._loss_for(targets.shape[1])
     return float(objective(loss, raw, targets, sample_weight, coef_2d, estimator.alpha))
 
@@ -39,7 +39,7 @@ def reference_solution(estimator, X, y, sample_weight=None):
     for the regressor; ``LogisticRegression`` with ``C = 1 / (2 alpha sum(w))``
     (no penalty when ``alpha=0``) for the classifier.
     """
-    X = check_array(X, dtype=np.float64)
+    X = check_array(X, accept_sparse="csr", dtype=np.float64)
     sample_weight = _check_sample_weight(sample_weight, X)
     total_weight = sample_weight.sum()
     fit_intercept = estimator.fit_intercept

@@ -40,6 +40,7 @@ The adaptive schedule then shrinks either step as the fit settles.
 """
 
 import numpy as np
+from sklearn.utils.extmath import row_norms
 
 from ._losses import CURVATURE_BOUND, SQUARED_ERROR
 from ._optimizers import ADAPTIVE_RULES, GRADIENT_DESCENT, MOMENTUM, RMSPROP
@@ -92,7 +93,7 @@ def largest_gram_eigenvalue(X, sample_weight, fit_intercept):
 
 def largest_row_curvature(X, sample_weight, fit_intercept):
     """max_i (w_i / mean(w)) * ||a_i||^2."""
-    squared_norms = np.einsum("ij,ij->i", X, X).astype(np.float64) + float(fit_intercept)
+    squared_norms = row_norms(X, squared=True).astype(np.float64) + float(fit_intercept)
     return float(np.max(sample_weight / sample_weight.mean() * squared_norms))
 
 
