@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 import matplotlib
+from docutils import nodes
 
 matplotlib.use("Agg")  # the gallery renders figures without a display
 
@@ -54,6 +55,7 @@ nitpick_ignore_regex = [
 autosummary_generate = True
 autodoc_default_options = {"members": True, "inherited-members": True}
 autodoc_typehints = "none"  # numpydoc sections already state every type
+toc_object_entries_show_parents = "hide"  # "fit()", not "GDClassifier.fit()", in page tocs
 
 numpydoc_show_class_members = False
 numpydoc_show_inherited_class_members = False
@@ -138,9 +140,11 @@ def _sklearn_label_as_text(app, env, node, contnode):
     glossary terms of scikit-learn's site; without intersphinx they have no
     target here.
     """
-    if node.get("refdomain") == "std" and "docstring of sklearn." in (node.source or ""):
-        return contnode
-    return None
+    if node.get("refdomain") != "std" or "docstring of sklearn." not in (node.source or ""):
+        return None
+    if contnode.astext() == "User Guide":  # scikit-learn's, not this one
+        return nodes.inline("", "", nodes.Text("scikit-learn "), contnode)
+    return contnode
 
 
 def setup(app):
