@@ -22,6 +22,27 @@ from ._step_size import auto_learning_rate
 DIVERGENCE_FACTOR = 1e6
 
 
+def _check_scale(name, values):
+    """Reject values whose squares overflow or underflow: the loss and its gradient need them."""
+    stored = values.data if sparse.issparse(values) else values
+    magnitudes = np.abs(stored[stored != 0]) if stored.size else stored
+    if magnitudes.size == 0:
+        return
+    largest = float(magnitudes.max())
+    dtype = stored.dtype if stored.dtype.kind == "f" else np.dtype(np.float64)
+    limits = np.finfo(dtype)
+    if 2 * np.log(largest) + np.log(stored.size) > np.log(limits.max):
+        problem = f"values up to {largest:.3g}, whose squares overflow {dtype}"
+    elif 2 * np.log(largest) < np.log(limits.tiny):
+        problem = f"no value above {largest:.3g}, whose squares underflow {dtype}"
+    else:
+        return
+    raise ValueError(
+        f"{name} has {problem}: gradient descent cannot fit it. Rescale {name}, for example "
+        "with sklearn.preprocessing.StandardScaler (or divide it by a constant)."
+    )
+
+
 class BaseGD(BaseEstimator):
     """Shared machinery of the skgd estimators; subclasses supply loss and outputs.
 
@@ -115,6 +136,9 @@ class BaseGD(BaseEstimator):
             order="C",
             **self._target_validation(),
         )
+        _check_scale("X", X)
+        if not is_classifier(self):
+            _check_scale("y", y)
         self._prepare_outputs(y, reset, classes, partial)
         # Also rejects all-zero weights, which leave the objective undefined.
         sample_weight = _check_sample_weight(

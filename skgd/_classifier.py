@@ -127,7 +127,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
         if self.classes_.shape[0] < 2:
             raise ValueError(
                 "GDClassifier needs samples of at least 2 classes in the data, but the "
-                f"data contains only one class: {self.classes_[0]!r}."
+                f"data contains only one class: {self.classes_[0]}."
             )
 
     def _encode_targets(self, y, dtype):

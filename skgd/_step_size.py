@@ -71,7 +71,6 @@ def largest_gram_eigenvalue(X, sample_weight, fit_intercept):
     # the dominant direction of data with offset means.
     # Vectors in X's dtype: a float64 vector would make numpy copy float32 X.
     vector = np.ones(n_features + int(fit_intercept), dtype=X.dtype)
-    vector /= np.linalg.norm(vector)
     weights = weights.astype(X.dtype)
     eigenvalue = 0.0
     for _ in range(N_POWER_ITERATIONS):
@@ -83,11 +82,13 @@ def largest_gram_eigenvalue(X, sample_weight, fit_intercept):
         image[:n_features] = X.T @ weighted
         if fit_intercept:
             image[-1] = weighted.sum()
-        eigenvalue = float(vector @ image)
-        norm = np.linalg.norm(image)
-        if norm == 0.0:
+        eigenvalue = float(vector @ image) / float(vector @ vector)
+        # Scale by the largest entry, not the 2-norm, whose squares overflow
+        # long before the entries do.
+        largest = np.max(np.abs(image))
+        if largest == 0.0:
             return 0.0
-        vector = image / norm
+        vector = image / largest
     return eigenvalue
 
 
