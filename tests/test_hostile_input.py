@@ -93,8 +93,7 @@ def test_array_layouts_give_the_same_fit(data, layout):
     if layout == "fortran":
         X_in = np.asfortranarray(X)
     elif layout == "non_contiguous":
-        X_in = np.column_stack([X, X])[:, ::2][:, [0, 1, 2]]
-        X_in = np.repeat(X, 2, axis=1)[:, ::2]
+        X_in = np.repeat(X, 2, axis=1)[:, ::2]  # a strided view
     elif layout == "read_only":
         X_in = X.copy()
         X_in.setflags(write=False)
