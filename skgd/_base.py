@@ -25,10 +25,11 @@ DIVERGENCE_FACTOR = 1e6
 def _check_scale(name, values):
     """Reject values whose squares overflow or underflow: the loss and its gradient need them."""
     stored = values.data if sparse.issparse(values) else values
-    magnitudes = np.abs(stored[stored != 0]) if stored.size else stored
-    if magnitudes.size == 0:
+    if stored.size == 0:
         return
-    largest = float(magnitudes.max())
+    largest = float(max(abs(stored.max()), abs(stored.min())))  # no copy of X
+    if largest == 0.0:
+        return
     dtype = stored.dtype if stored.dtype.kind == "f" else np.dtype(np.float64)
     limits = np.finfo(dtype)
     if 2 * np.log(largest) + np.log(stored.size) > np.log(limits.max):
