@@ -43,7 +43,7 @@ default="adam"
         Decay of the first moment (momentum's velocity, Adam's ``m``).
     beta2 : float in [0, 1), default=0.999
         Decay of the second moment ``s`` (RMSprop, Adam).
-    epsilon : float > 0, default=1e-6
+    epsilon : float > 0, default=1e-8
         Added to ``sqrt(s)`` (RMSprop) or ``sqrt(s_hat)`` (Adam).
     batch_size : int >= 1, default=32
         Samples per step for "minibatch", "momentum", "rmsprop" and "adam".
@@ -105,13 +105,13 @@ COMMON_ATTRIBUTES = """\
         Optimizer steps taken (Adam's ``t``).
     learning_rate_ : float
         The current step size (after any schedule reductions).
-    coef_path_ : ndarray of shape (t_ + 1, *coef_.shape)
+    coef_path_ : ndarray of shape (`t_` + 1, `*coef_.shape`)
         With ``record_path``, the coefficients before the first step and after
         every step.
-    intercept_path_ : ndarray of shape (t_ + 1, *np.shape(intercept_))
+    intercept_path_ : ndarray of shape (`t_` + 1, `*np.shape(intercept_)`)
         With ``record_path``, the intercepts likewise.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 """
