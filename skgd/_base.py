@@ -5,7 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, _fit_context, is_classifier
+from sklearn.base import BaseEstimator, _fit_context, is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -13,10 +13,22 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._epoch import run_epoch
-from ._losses import mean_loss
-from ._optimizers import ADAPTIVE_RULES, GRADIENT_DESCENT, MOMENTUM, PRESETS, samples_per_step
-from ._schedules import SCHEDULES, Plateau, reduce_on_plateau
+from ._losses import best_constant_output, mean_loss, raw_output
+from ._optimizers import (
+    ADAPTIVE_RULES,
+    GRADIENT_DESCENT,
+    MOMENTUM,
+    PRESETS,
+    is_full_batch,
+    samples_per_step,
+)
+from ._schedules import SCHEDULES, Plateau, reduce_on_plateau, step_size
 from ._step_size import auto_learning_rate
+
+# Changing one of these between warm-started fits starts a fresh optimizer state.
+OPTIMIZER_PARAMS = (
+    "optimizer", "learning_rate", "schedule", "power_t", "beta", "beta2", "epsilon", "batch_size",
+)  # fmt: skip
 
 # An objective this many times that of the all-zero model means the steps diverge.
 DIVERGENCE_FACTOR = 1e6
@@ -103,10 +115,11 @@ class BaseGD(BaseEstimator):
             X, y, sample_weight, validation = self._split_validation(X, y, sample_weight, rng)
         targets = self._encode_targets(y, X.dtype)
         if warm:
-            self._check_n_outputs(targets)
+            self._continue_optimizer(X, targets, sample_weight)
         else:
             self._initialize(X, targets, sample_weight)
         self._reset_validation(validation)
+        self.best_loss_ = np.inf  # of this fit's monitored loss
         self._run_epochs(X, targets, sample_weight, rng, self.max_iter, validation, stopping=True)
         return self
 
@@ -121,7 +134,7 @@ class BaseGD(BaseEstimator):
             self._initialize(X, targets, sample_weight)
             self._reset_validation(None)
         else:
-            self._check_n_outputs(targets)
+            self._continue_optimizer(X, targets, sample_weight)
         rng = check_random_state(self.random_state)
         self._run_epochs(X, targets, sample_weight, rng, 1, None, stopping=False)
         return self
@@ -160,6 +173,15 @@ class BaseGD(BaseEstimator):
 
     def _split_validation(self, X, y, sample_weight, rng):
         """Hold out ``validation_fraction`` of the rows (stratified for classifiers)."""
+        n_held_out = int(np.ceil(self.validation_fraction * X.shape[0]))
+        needed = max(2, len(self.classes_)) if is_classifier(self) else 2
+        if n_held_out < needed or X.shape[0] - n_held_out < needed:
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction={self.validation_fraction} "
+                f"of {X.shape[0]} samples, {n_held_out} rows; both the validation and the "
+                f"training part need at least {needed}. Raise validation_fraction, use more "
+                "data, or set early_stopping=False."
+            )
         X, X_val, y, y_val, sample_weight, weight_val = train_test_split(
             X,
             y,
@@ -172,15 +194,25 @@ class BaseGD(BaseEstimator):
         return X, y, sample_weight, (X_val, y_val, weight_val, targets_val)
 
     def _initialize(self, X, targets, sample_weight):
-        """Zero coefficients, zero optimizer state, and the initial step size."""
-        n_outputs = targets.shape[1]
-        self._theta = np.zeros((n_outputs, X.shape[1] + 1), dtype=X.dtype)
-        self._first_moment = np.zeros_like(self._theta)
-        self._second_moment = np.zeros_like(self._theta)
-        self.t_ = 0
+        """Zero coefficients, an empty history and a fresh optimizer."""
+        self._theta = np.zeros((targets.shape[1], X.shape[1] + 1), dtype=X.dtype)
         self.n_iter_ = 0
         self.loss_curve_ = []
         self.best_loss_ = np.inf
+        self._start_path()
+        self._initialize_optimizer(X, targets, sample_weight)
+        self._sync_coef()
+
+    def _optimizer_config(self):
+        """The parameters the optimizer's state and step size were derived from."""
+        return tuple(getattr(self, name) for name in OPTIMIZER_PARAMS)
+
+    def _initialize_optimizer(self, X, targets, sample_weight):
+        """Zero moments and step count, and the initial step size."""
+        self._first_moment = np.zeros_like(self._theta)
+        self._second_moment = np.zeros_like(self._theta)
+        self.t_ = 0
+        n_outputs = targets.shape[1]
         if self.learning_rate == "auto":
             rule = PRESETS[self.optimizer][0]
             gradient = None
@@ -201,12 +233,22 @@ class BaseGD(BaseEstimator):
             )
         else:
             self._initial_learning_rate = float(self.learning_rate)
+        self._learning_rate_base = self._initial_learning_rate  # what "adaptive" divides
         self.learning_rate_ = self._initial_learning_rate
+        self._fitted_optimizer_config = self._optimizer_config()
+
+    def _continue_optimizer(self, X, targets, sample_weight):
+        """Keep the optimizer's state, unless its parameters changed since it was set up."""
+        self._check_n_outputs(targets)
+        if self._fitted_optimizer_config != self._optimizer_config():
+            self._initialize_optimizer(X, targets, sample_weight)
+
+    def _start_path(self):
+        for name in ("_path_steps", "coef_path_", "intercept_path_"):
+            if hasattr(self, name):
+                delattr(self, name)
         if self.record_path:
             self._path_steps = [self._theta.reshape(1, -1).copy()]
-        elif hasattr(self, "_path_steps"):
-            del self._path_steps
-        self._sync_coef()
 
     def _reset_validation(self, validation):
         if validation is None:
@@ -214,7 +256,6 @@ class BaseGD(BaseEstimator):
             self.best_validation_score_ = None
         else:
             self.validation_scores_ = [np.nan] * self.n_iter_  # epochs of earlier fits
-            self.best_loss_ = np.inf
         self._best_theta = None
 
     def _gradient_at_zero(self, X, targets, sample_weight):
@@ -238,7 +279,7 @@ class BaseGD(BaseEstimator):
         """
         rule = PRESETS[self.optimizer][0]
         if self.schedule == "auto":
-            if batch >= n_samples and rule in (GRADIENT_DESCENT, MOMENTUM):
+            if is_full_batch(batch, n_samples) and rule in (GRADIENT_DESCENT, MOMENTUM):
                 return 0.0, False
             return 0.0, True
         return (self.power_t if self.schedule == "invscaling" else 0.0), self.schedule == "adaptive"
@@ -261,24 +302,26 @@ class BaseGD(BaseEstimator):
         batch = samples_per_step(self.optimizer, self.batch_size, n_samples)
         power_t, adaptive = self._resolved_schedule(batch, n_samples)
         stopping = stopping and self.tol is not None
-        zero_model_loss = self._zero_model_loss(targets, sample_weight)
-        plateau = self._plateau(zero_model_loss, validation, batch >= n_samples)
+        baseline = self._baseline_losses(targets, sample_weight)
+        plateau = self._plateau(baseline, validation, is_full_batch(batch, n_samples))
         converged = False
         for _ in range(max_epochs):
             # A full batch sums over every row whatever the order: reading X in
             # order is several times faster than in a shuffled one.
-            shuffled = self.shuffle and batch < n_samples
+            shuffled = self.shuffle and not is_full_batch(batch, n_samples)
             order = rng.permutation(n_samples) if shuffled else np.arange(n_samples)
             path = self._path_buffer(n_samples, batch)
             t_before = self.t_
             epoch_loss, self.t_ = self._epoch(
                 X, targets, sample_weight, order, batch, self._theta, self._first_moment,
-                self._second_moment, self.t_, rule, self.learning_rate_, power_t, path,
+                self._second_moment, self.t_, rule, self._learning_rate_base, power_t, path,
             )  # fmt: skip
             if path is not None:
                 self._path_steps.append(path[: self.t_ - t_before].copy())
             self.n_iter_ += 1
-            self._check_divergence(epoch_loss, zero_model_loss)
+            current = step_size(self._learning_rate_base, max(self.t_, 1), power_t)
+            self.learning_rate_ = float(current)
+            self._check_divergence(epoch_loss, baseline[0])
             self.loss_curve_.append(float(epoch_loss))
             monitored = epoch_loss if validation is None else self._validate(validation)
             self.best_loss_ = min(self.best_loss_, float(monitored))
@@ -286,9 +329,9 @@ class BaseGD(BaseEstimator):
             if not stopping or not plateau.update(monitored):
                 continue
             if adaptive:
-                reduced = reduce_on_plateau(self.learning_rate_, self._initial_learning_rate)
+                reduced = reduce_on_plateau(self._learning_rate_base, self._initial_learning_rate)
                 if reduced is not None:
-                    self.learning_rate_ = reduced
+                    self._learning_rate_base = self.learning_rate_ = reduced
                     plateau.restart()
                     continue
             converged = True
@@ -301,7 +344,17 @@ class BaseGD(BaseEstimator):
                 f"Maximum number of epochs ({self.max_iter}) reached and the optimization "
                 "has not converged yet; increase max_iter.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
+            )
+        if stopping and self.fit_intercept and self.loss_curve_[-1] > baseline[1]:
+            warnings.warn(
+                f"The fit ended with a training objective of {self.loss_curve_[-1]:.4g}, worse "
+                f"than predicting the {'mean' if is_regressor(self) else 'class frequencies'} "
+                f"({baseline[1]:.4g}): the features are probably on very different scales or "
+                "far from zero, which makes gradient descent crawl. Standardize them, for "
+                "example with sklearn.preprocessing.StandardScaler.",
+                ConvergenceWarning,
+                stacklevel=4,
             )
 
     def _path_buffer(self, n_samples, batch):
@@ -313,24 +366,36 @@ class BaseGD(BaseEstimator):
         n_steps = -(-n_samples // batch)
         return np.empty((n_steps, self._theta.size), dtype=self._theta.dtype)
 
-    def _zero_model_loss(self, targets, sample_weight):
-        """Mean loss of the all-zero model: the yardstick for ``tol`` and for divergence."""
-        zeros = np.zeros(targets.shape)
-        return mean_loss(self._loss_for(targets.shape[1]), zeros, targets, sample_weight)
+    def _baseline_losses(self, targets, sample_weight):
+        """Losses of predicting zero (where training starts) and of the best constant.
 
-    def _plateau(self, zero_model_loss, validation, full_batch):
+        The constant model is the intercept-only fit (mean target, class
+        frequencies); without an intercept it is the zero model.
+        """
+        loss = self._loss_for(targets.shape[1])
+        zero = mean_loss(loss, np.zeros(targets.shape), targets, sample_weight)
+        if not self.fit_intercept:
+            return zero, zero
+        constant = best_constant_output(loss, targets, sample_weight)
+        raw = np.broadcast_to(constant, targets.shape)
+        return zero, mean_loss(loss, raw, targets, sample_weight)
+
+    def _plateau(self, baseline, validation, full_batch):
         """The stopping rule's counter, on the training or (early stopping) validation loss.
 
-        The threshold is ``tol`` times the loss of the all-zero model on the same
-        rows, so rescaling ``y`` does not change when a fit stops. The training
-        loss of full batches is deterministic: it must stop changing, not just
-        stop improving (see ``Plateau``).
+        The threshold is ``tol`` times the loss of the best constant model on the
+        same rows (the zero model if that is 0), so neither rescaling nor
+        offsetting ``y`` changes when a fit stops. The training loss of full
+        batches is deterministic: it must stop changing, not just stop improving
+        (see ``Plateau``).
         """
         if validation is not None:
             _, _, weight_val, targets_val = validation
-            zero_model_loss = self._zero_model_loss(targets_val, weight_val)
+            baseline = self._baseline_losses(targets_val, weight_val)
+        zero, constant = baseline
+        scale = constant if constant > 0 else zero
         deterministic = full_batch and validation is None
-        return Plateau((self.tol or 0.0) * zero_model_loss, self.n_iter_no_change, deterministic)
+        return Plateau((self.tol or 0.0) * scale, self.n_iter_no_change, deterministic)
 
     def _validate(self, validation):
         """Score the held-out rows, keep the best coefficients; return the validation loss.
@@ -340,7 +405,7 @@ class BaseGD(BaseEstimator):
         """
         X_val, y_val, weight_val, targets_val = validation
         self.validation_scores_.append(float(self.score(X_val, y_val, sample_weight=weight_val)))
-        raw = X_val @ self._theta[:, :-1].T + self._theta[:, -1]
+        raw = raw_output(X_val, self._theta[:, :-1], self._theta[:, -1])
         loss = mean_loss(self._loss_for(targets_val.shape[1]), raw, targets_val, weight_val)
         if self._best_theta is None or loss < self.best_loss_:
             self._best_theta = self._theta.copy()
@@ -388,7 +453,7 @@ class BaseGD(BaseEstimator):
         """Raw model output, shape (n_samples, n_outputs)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32])
-        return np.asarray(X @ self._theta[:, :-1].T) + self._theta[:, -1]
+        return raw_output(X, self._theta[:, :-1], self._theta[:, -1])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from ._compare import BUNDLED_DATASETS, compare_optimizers, format_table, load_dataset
+from ._compare import BUNDLED_DATASETS, compare_optimizers, format_table, load_dataset, task_of
 from ._optimizers import PRESETS
 
 
@@ -50,10 +50,11 @@ def main(argv=None):
     optimizers = [name.strip() for name in args.optimizers.split(",") if name.strip()]
     try:
         X, y = load_dataset(args.dataset, args.target)
-        print(f"skgd: {args.dataset}, {X.shape[0]} samples x {X.shape[1]} features"
+        task = task_of(y) if args.task == "auto" else args.task
+        print(f"skgd: {args.dataset}, {task}, {X.shape[0]} samples x {X.shape[1]} features"
               f"{'' if args.no_scale else ' (standardized)'}", file=sys.stderr)  # fmt: skip
         rows = compare_optimizers(
-            X, y, task=args.task, optimizers=optimizers, scale=not args.no_scale,
+            X, y, task=task, optimizers=optimizers, scale=not args.no_scale,
             progress=lambda message: print(f"  {message}", file=sys.stderr),
         )  # fmt: skip
         print(format_table(rows))

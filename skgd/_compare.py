@@ -5,14 +5,18 @@ import time
 import warnings
 
 import numpy as np
+from scipy import sparse
 from sklearn import datasets
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_array
 
 from ._classifier import GDClassifier
 from ._optimizers import PRESETS
 from ._reference import optimal_objective, training_objective
 from ._regressor import GDLinearRegressor
+
+MAX_INTEGER_CLASSES = 20
 
 #: bundled scikit-learn datasets the comparison can load by name
 BUNDLED_DATASETS = {
@@ -36,19 +40,26 @@ def load_dataset(name, target=None):
         raise ValueError(f"unknown dataset {name!r}: use one of {known}, or a .csv file")
     if target is None:
         raise ValueError(f"{name}: a CSV dataset needs --target COLUMN")
-    with open(name, newline="") as file:
-        rows = list(csv.reader(file))
+    try:
+        with open(name, newline="") as file:
+            rows = [row for row in csv.reader(file) if any(field.strip() for field in row)]
+    except csv.Error as error:
+        raise ValueError(f"{name}: not a readable CSV file ({error})") from None
     if len(rows) < 3:
         raise ValueError(f"{name}: expected a header row and at least two data rows")
     header, rows = rows[0], rows[1:]
     if target not in header:
         raise ValueError(f"{name}: no column {target!r}; columns are {', '.join(header)}")
+    for number, row in enumerate(rows, start=1):
+        if len(row) != len(header):
+            fields = f"{len(row)} fields where the header has {len(header)}"
+            raise ValueError(f"{name}: data row {number} has {fields}")
     column = header.index(target)
     y = np.array([row[column] for row in rows])
     features = [i for i in range(len(header)) if i != column]
     try:
         X = np.array([[float(row[i]) for i in features] for row in rows])
-    except (ValueError, IndexError) as error:
+    except ValueError as error:
         raise ValueError(f"{name}: every column but the target must be numeric ({error})") from None
     for dtype in (int, float):
         try:
@@ -69,8 +80,9 @@ def compare_optimizers(X, y, *, task="auto", optimizers=tuple(PRESETS), scale=Tr
     y : array-like of shape (n_samples,)
         Targets: continuous for regression, labels for classification.
     task : {"auto", "regression", "classification"}, default="auto"
-        "auto" reads it off ``y``: float values mean regression; strings,
-        booleans and integers are class labels.
+        "auto" reads it off ``y``: floats, and integers with more than 20
+        distinct values, mean regression; strings, booleans and other integers
+        are class labels.
     optimizers : sequence of str, default=all six
         Optimizers to fit.
     scale : bool, default=True
@@ -102,19 +114,23 @@ def compare_optimizers(X, y, *, task="auto", optimizers=tuple(PRESETS), scale=Tr
     >>> bool(rows[1]["gap"] < 0.01)
     True
     """
+    if isinstance(optimizers, str):
+        optimizers = [optimizers]
+    if "optimizer" in params:
+        raise ValueError("pass optimizers=[...] to choose the optimizers, not optimizer=")
     unknown = sorted(set(optimizers) - set(PRESETS))
     if not optimizers:
         raise ValueError("optimizers must name at least one optimizer")
     if unknown:
         raise ValueError(f"unknown optimizers {unknown}: choose from {', '.join(PRESETS)}")
-    X = np.asarray(X, dtype=np.float64)
+    X = check_array(X, accept_sparse="csr", dtype=np.float64)
     y = np.asarray(y)
     if task == "auto":
-        task = _task_of(y)
+        task = task_of(y)
     if task not in ("regression", "classification"):
         raise ValueError(f"task must be 'auto', 'regression' or 'classification', not {task!r}")
-    if scale:
-        X = StandardScaler().fit_transform(X)
+    if scale:  # centring would densify a sparse X
+        X = StandardScaler(with_mean=not sparse.issparse(X)).fit_transform(X)
     Estimator = GDLinearRegressor if task == "regression" else GDClassifier
     report = progress or (lambda message: None)
 
@@ -146,9 +162,16 @@ def compare_optimizers(X, y, *, task="auto", optimizers=tuple(PRESETS), scale=Tr
     return rows
 
 
-def _task_of(y):
-    """Classification for labels (strings, booleans, integers), regression for floats."""
-    if y.dtype.kind in "OUSbiu":
+def task_of(y):
+    """ "classification" for labels, "regression" for quantities.
+
+    Strings and booleans are labels; floats are quantities; integers are labels
+    when they take at most ``MAX_INTEGER_CLASSES`` values (a count or a price
+    with many distinct values is a quantity).
+    """
+    if y.dtype.kind in "OUSb":
+        return "classification"
+    if y.dtype.kind in "iu" and len(np.unique(y)) <= MAX_INTEGER_CLASSES:
         return "classification"
     return "regression"
 

@@ -26,8 +26,9 @@ default="adam"
         ``1 / ((1 - beta) L)`` for full-batch momentum, ``1 / L`` for momentum on
         smaller batches; for adam, whose steps have the same length whatever the
         gradient's scale, the median coordinate of the first safe gradient step
-        ``|grad J(0)| / L``; for rmsprop, which lacks bias correction, its largest
-        coordinate times ``sqrt(1 - beta2)``. Details in ``skgd._step_size``.
+        ``|grad J(0)| / L`` (with the full-batch ``L``, whatever ``batch_size``);
+        for rmsprop, which lacks bias correction, its largest coordinate times
+        ``sqrt(1 - beta2)``. Details in ``skgd._step_size``.
         The value used is ``learning_rate_``.
     schedule : {"auto", "constant", "invscaling", "adaptive"}, default="auto"
         How the step evolves. "constant": fixed; "invscaling":
@@ -50,11 +51,15 @@ default="adam"
     max_iter : int >= 1, default=5000
         Maximum number of epochs (passes over the training data).
     tol : float >= 0 or None, default=1e-6
-        An epoch improves when its objective is lower than the best so far by
-        more than ``tol`` times the objective of the all-zero model (so the
-        rule does not depend on the scale of ``y``). Training stops after
-        ``n_iter_no_change`` epochs without improvement (see ``schedule`` for
-        "adaptive"). None runs exactly ``max_iter`` epochs.
+        Stopping tolerance, relative to the objective of the best constant
+        model (predicting the mean target or the class frequencies; the zero
+        model when ``fit_intercept=False``), so rescaling or offsetting ``y``
+        does not change when a fit stops. With full batches the loss is
+        deterministic and an epoch stalls when the objective changes by less
+        than that; with smaller batches it is noisy and an epoch stalls when it
+        does not improve on the best so far by that much (scikit-learn's rule).
+        After ``n_iter_no_change`` stalled epochs in a row training stops (see
+        ``schedule`` for "adaptive"). None runs exactly ``max_iter`` epochs.
     n_iter_no_change : int >= 1, default=10
         Epochs without improvement before stopping or reducing the step.
     alpha : float >= 0, default=0.0 (regressor), 1e-4 (classifier)
@@ -67,7 +72,11 @@ default="adam"
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling. An int gives bit-identical fits.
     warm_start : bool, default=False
-        Continue from the previous fit's coefficients, optimizer state and step size.
+        Continue from the previous fit's coefficients, optimizer state and step
+        size. If a parameter of the optimizer (``optimizer``, ``learning_rate``,
+        ``schedule``, ``power_t``, ``beta``, ``beta2``, ``epsilon``,
+        ``batch_size``) changed since, the coefficients are kept and the
+        optimizer starts afresh (zero moments, ``t_ = 0``, a new step size).
     verbose : int, default=0
         Print one line per epoch when positive: epoch, loss, step size and,
         with early stopping, the validation score.
@@ -102,9 +111,10 @@ COMMON_ATTRIBUTES = """\
     best_validation_score_ : float or None
         With ``early_stopping``, the validation score of the kept coefficients.
     t_ : int
-        Optimizer steps taken (Adam's ``t``).
+        Steps taken by the current optimizer state (Adam's ``t``).
     learning_rate_ : float
-        The current step size (after any schedule reductions).
+        The step size of the last step taken (after the schedule's decay or
+        reductions).
     coef_path_ : ndarray of shape (`t_` + 1, `*coef_.shape`)
         With ``record_path``, the coefficients before the first step and after
         every step.

@@ -84,6 +84,14 @@ def loss_row(loss, raw, target, dloss):
     return softmax_row(raw, target, dloss)
 
 
+def raw_output(X, coef, intercept):
+    """The linear model's raw output ``X @ coef.T + intercept``: (n_samples, n_outputs).
+
+    ``coef`` is (n_outputs, n_features); ``X`` may be sparse.
+    """
+    return np.asarray(X @ coef.T) + intercept
+
+
 @njit(cache=True)
 def l2_penalty(coef, l2):
     """The penalty ``l2 * ||coef||_F^2`` (its gradient ``2 * l2 * coef`` is in the epoch loop)."""
@@ -98,6 +106,17 @@ def objective(loss, raw, targets, sample_weight, coef, l2):
     """The training objective: weighted mean loss of ``raw`` plus the L2 penalty of ``coef``."""
     coef = np.ascontiguousarray(np.atleast_2d(coef), dtype=np.float64)
     return mean_loss(loss, raw, targets, sample_weight) + l2_penalty(coef, l2)
+
+
+def best_constant_output(loss, targets, sample_weight):
+    """Raw output of the best constant model: the weighted mean target, or the class log-odds."""
+    mean = np.average(np.asarray(targets, dtype=np.float64), axis=0, weights=sample_weight)
+    if loss == SQUARED_ERROR:
+        return mean
+    frequency = np.clip(mean, 1e-12, 1.0 - 1e-12)
+    if loss == LOGISTIC:
+        return np.log(frequency / (1.0 - frequency))
+    return np.log(frequency)
 
 
 def mean_loss(loss, raw, targets, sample_weight):

@@ -37,6 +37,11 @@ PRESETS = {
 ADAPTIVE_RULES = (RMSPROP, ADAM)
 
 
+def is_full_batch(batch, n_samples):
+    """Whether steps of ``batch`` samples cover all ``n_samples``: deterministic steps."""
+    return batch >= n_samples
+
+
 def samples_per_step(optimizer, batch_size, n_samples):
     """Number of samples each step of ``optimizer`` averages its gradient over."""
     batching = PRESETS[optimizer][1]

@@ -5,9 +5,10 @@ only when a display draws.
 """
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
-from ._losses import objective
-from ._reference import optimal_objective
+from ._losses import objective, raw_output
+from ._reference import optimal_objective, training_data
 
 
 def _pyplot():
@@ -21,10 +22,23 @@ def _pyplot():
 
 
 def _named(estimators):
-    """``{name: estimator}`` from a dict, or from a list named by optimizer."""
-    if isinstance(estimators, dict):
-        return dict(estimators)
-    return {estimator.optimizer: estimator for estimator in estimators}
+    """``{name: fitted estimator}`` from a dict, or from a list named by optimizer.
+
+    Repeated optimizers in a list are numbered ("adam", "adam (2)"), so no
+    curve hides another.
+    """
+    if not isinstance(estimators, dict):
+        named = {}
+        for estimator in estimators:
+            name, count = estimator.optimizer, 1
+            while name in named:
+                count += 1
+                name = f"{estimator.optimizer} ({count})"
+            named[name] = estimator
+        estimators = named
+    for estimator in estimators.values():
+        check_is_fitted(estimator)
+    return dict(estimators)
 
 
 class LossCurveDisplay:
@@ -312,6 +326,7 @@ class OptimizerPathDisplay:
                     f"Estimator {name!r} has no coef_path_: fit it with record_path=True."
                 )
         first_estimator = next(iter(estimators.values()))
+        _check_coefficients(coefficients, output, first_estimator)
         _, reference = optimal_objective(first_estimator, X, y, sample_weight)
         best = _parameters(reference.coef_, reference.intercept_, first_estimator)
         paths = {
@@ -330,6 +345,26 @@ class OptimizerPathDisplay:
         return cls(paths=paths, grid=grid, optimum=optimum, labels=labels).plot(ax=ax)
 
 
+def _check_coefficients(coefficients, output, estimator):
+    n_features, n_outputs = estimator.n_features_in_, estimator._theta.shape[0]
+    valid = len(coefficients) == 2 and all(
+        c == "intercept" or (isinstance(c, (int, np.integer)) and 0 <= c < n_features)
+        for c in coefficients
+    )
+    if not valid:
+        raise ValueError(
+            f"coefficients must be two feature indices in [0, {n_features}) or 'intercept', "
+            f"got {coefficients!r}."
+        )
+    if not 0 <= output < n_outputs:
+        raise ValueError(f"output must be in [0, {n_outputs}), got {output!r}.")
+
+
+def _column(coefficient):
+    """Column of a coefficient in a (n_outputs, n_features + 1) parameter array."""
+    return -1 if coefficient == "intercept" else coefficient
+
+
 def _label(coefficient):
     return "intercept" if coefficient == "intercept" else f"coef[{coefficient}]"
 
@@ -344,7 +379,7 @@ def _parameters(coef, intercept, estimator):
 
 
 def _pick(parameters, coefficient, output):
-    return parameters[output, -1 if coefficient == "intercept" else coefficient]
+    return parameters[output, _column(coefficient)]
 
 
 def _follow(estimator, coefficient, output, coef_path, intercept_path):
@@ -363,17 +398,15 @@ def _objective_grid(estimator, X, y, sample_weight, best, coefficients, output, 
     margin = 0.1 * np.maximum(high - low, 1e-3)
     low, high = low - margin, high + margin
     axes = [np.linspace(low[i], high[i], resolution) for i in range(2)]
-    X = np.asarray(X, dtype=np.float64)
-    targets = estimator._encode_targets(np.asarray(y), np.float64)
-    weights = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+    X, _, weights, targets = training_data(estimator, X, y, sample_weight)
     loss = estimator._loss_for(targets.shape[1])
     values = np.empty((resolution, resolution))
     for row, second in enumerate(axes[1]):
         for column, first in enumerate(axes[0]):
             parameters = best.copy()
             for coefficient, value in zip(coefficients, (first, second), strict=True):
-                parameters[output, -1 if coefficient == "intercept" else coefficient] = value
-            raw = X @ parameters[:, :-1].T + parameters[:, -1]
+                parameters[output, _column(coefficient)] = value
+            raw = raw_output(X, parameters[:, :-1], parameters[:, -1])
             values[row, column] = objective(loss, raw, targets, weights, parameters[:, :-1],
                                             estimator.alpha)  # fmt: skip
     return axes[0], axes[1], values

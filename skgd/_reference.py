@@ -10,7 +10,16 @@ from sklearn.base import is_classifier
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
 
-from ._losses import objective
+from ._losses import objective, raw_output
+
+
+def training_data(estimator, X, y, sample_weight=None):
+    """``(X, y, weights, targets)`` as ``estimator`` trains on them (class weights included)."""
+    X = check_array(X, accept_sparse="csr", dtype=np.float64)
+    y = np.asarray(y)
+    sample_weight = _check_sample_weight(sample_weight, X)
+    sample_weight = sample_weight * estimator._class_weights(y, partial=False)
+    return X, y, sample_weight, estimator._encode_targets(y, np.float64)
 
 
 def training_objective(estimator, X, y, sample_weight=None, coef=None, intercept=None):
@@ -20,14 +29,11 @@ def training_objective(estimator, X, y, sample_weight=None, coef=None, intercept
     ``intercept_``) default to the estimator's own.
     """
     check_is_fitted(estimator)
-    X = check_array(X, accept_sparse="csr", dtype=np.float64)
-    y = np.asarray(y)
-    sample_weight = _check_sample_weight(sample_weight, X)
-    targets = estimator._encode_targets(y, np.float64)
+    X, y, sample_weight, targets = training_data(estimator, X, y, sample_weight)
     coef = estimator.coef_ if coef is None else coef
     intercept = estimator.intercept_ if intercept is None else intercept
     coef_2d = np.reshape(coef, (targets.shape[1], X.shape[1]))
-    raw = np.asarray(X @ coef_2d.T) + np.reshape(intercept, -1)
+    raw = raw_output(X, coef_2d, np.reshape(intercept, -1))
     loss = estimator._loss_for(targets.shape[1])
     return float(objective(loss, raw, targets, sample_weight, coef_2d, estimator.alpha))
 
@@ -39,8 +45,8 @@ def reference_solution(estimator, X, y, sample_weight=None):
     for the regressor; ``LogisticRegression`` with ``C = 1 / (2 alpha sum(w))``
     (no penalty when ``alpha=0``) for the classifier.
     """
-    X = check_array(X, accept_sparse="csr", dtype=np.float64)
-    sample_weight = _check_sample_weight(sample_weight, X)
+    check_is_fitted(estimator)  # its classes and class weights define the objective
+    X, y, sample_weight, _ = training_data(estimator, X, y, sample_weight)
     total_weight = sample_weight.sum()
     fit_intercept = estimator.fit_intercept
     if is_classifier(estimator):

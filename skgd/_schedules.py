@@ -8,7 +8,8 @@
   ``alpha0 * ADAPTIVE_MIN_FRACTION``.
 
 Per-step schedules run inside the compiled epoch (``step_size``); the adaptive
-one acts between epochs (``Adaptive``).
+one acts between epochs (``Plateau`` detects the plateau, ``reduce_on_plateau``
+divides the step).
 """
 
 from numba import njit

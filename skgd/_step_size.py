@@ -43,7 +43,7 @@ import numpy as np
 from sklearn.utils.extmath import row_norms
 
 from ._losses import CURVATURE_BOUND, SQUARED_ERROR
-from ._optimizers import ADAPTIVE_RULES, GRADIENT_DESCENT, MOMENTUM, RMSPROP
+from ._optimizers import ADAPTIVE_RULES, GRADIENT_DESCENT, MOMENTUM, RMSPROP, is_full_batch
 
 N_POWER_ITERATIONS = 10
 # Rows used to estimate lambda_max: a random subset's Gram matrix has nearly the
@@ -67,10 +67,12 @@ def largest_gram_eigenvalue(X, sample_weight, fit_intercept):
         X, sample_weight = X[rows], sample_weight[rows]
     weights = sample_weight / sample_weight.sum()
     n_features = X.shape[1]
-    # A fixed start keeps the step independent of random_state; ones point at
-    # the dominant direction of data with offset means.
-    # Vectors in X's dtype: a float64 vector would make numpy copy float32 X.
-    vector = np.ones(n_features + int(fit_intercept), dtype=X.dtype)
+    # A fixed random start keeps the step independent of random_state and is
+    # not orthogonal to the top eigenvector (a vector of ones is, when every
+    # row of X sums to zero). Vectors in X's dtype: a float64 vector would make
+    # numpy copy float32 X.
+    start = np.random.RandomState(0).normal(size=n_features + int(fit_intercept))
+    vector = start.astype(X.dtype)
     weights = weights.astype(X.dtype)
     eigenvalue = 0.0
     for _ in range(N_POWER_ITERATIONS):
@@ -105,7 +107,7 @@ def auto_learning_rate(
     n_samples = X.shape[0]
     c = curvature_bound(loss, n_outputs)
     full = c * largest_gram_eigenvalue(X, sample_weight, fit_intercept) + 2.0 * l2
-    if batch >= n_samples or rule in ADAPTIVE_RULES:
+    if is_full_batch(batch, n_samples) or rule in ADAPTIVE_RULES:
         smoothness = full
     else:
         per_sample = c * largest_row_curvature(X, sample_weight, fit_intercept) + 2.0 * l2
@@ -118,7 +120,7 @@ def auto_learning_rate(
     if rule == GRADIENT_DESCENT:
         return 1.0 / smoothness
     if rule == MOMENTUM:
-        if batch < n_samples:
+        if not is_full_batch(batch, n_samples):
             return 1.0 / smoothness  # noisy steps: its long-run step alpha must stay safe
         return 1.0 / ((1.0 - beta) * smoothness)
     first_step = np.abs(gradient_at_zero[gradient_at_zero != 0.0]) / smoothness

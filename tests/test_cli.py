@@ -92,3 +92,29 @@ def test_help():
     result = subprocess.run([sys.executable, "-m", "skgd", "--help"], capture_output=True,
                             text=True)  # fmt: skip
     assert result.returncode == 0 and "--dataset" in result.stdout and "--plot" in result.stdout
+
+
+def test_csv_edge_cases(tmp_path):
+    from skgd._compare import load_dataset, task_of
+
+    good = tmp_path / "good.csv"
+    good.write_text("a,b,price\n1,2,100\n3,4,250\n\n5,6,300\n\n")  # blank lines are skipped
+    X, y = load_dataset(str(good), "price")
+    assert X.shape == (3, 2) and y.dtype.kind == "i"
+    short = tmp_path / "short.csv"
+    short.write_text("a,b,y\n1,2,3\n4,5\n")
+    with pytest.raises(ValueError, match="data row 2 has 2 fields where the header has 3"):
+        load_dataset(str(short), "y")
+    assert task_of(np.arange(200)) == "regression"  # many distinct integers: a quantity
+    assert task_of(np.array([0, 1, 2, 1])) == "classification"
+    assert task_of(np.array([0.5, 1.5])) == "regression"
+
+
+def test_compare_optimizers_accepts_one_name_and_sparse_input():
+    import scipy.sparse as sp
+
+    X, y = load_diabetes(return_X_y=True)
+    rows = compare_optimizers(sp.csr_matrix(X), y, optimizers="momentum")
+    assert [row["model"] for row in rows] == ["closed form", "momentum"]
+    with pytest.raises(ValueError, match="not optimizer="):
+        compare_optimizers(X, y, optimizer="adam")

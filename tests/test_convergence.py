@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris
 from sklearn.linear_model import LinearRegression, LogisticRegression, SGDRegressor
-from sklearn.metrics import mean_squared_error
 from sklearn.preprocessing import StandardScaler
 
 from skgd import GDClassifier, GDLinearRegressor
@@ -15,19 +14,8 @@ from skgd._optimizers import PRESETS
 OPTIMIZERS = list(PRESETS)
 
 
-def relative_gap(model, X, y):
-    optimum = mean_squared_error(y, LinearRegression().fit(X, y).predict(X))
-    return (mean_squared_error(y, model.predict(X)) - optimum) / optimum
-
-
-@pytest.fixture(scope="module")
-def diabetes():
-    X, y = load_diabetes(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
-def test_every_optimizer_reaches_closed_form_with_defaults(diabetes, optimizer):
+def test_every_optimizer_reaches_closed_form_with_defaults(diabetes, optimizer, relative_gap):
     X, y = diabetes
     model = GDLinearRegressor(optimizer=optimizer, random_state=0).fit(X, y)
     assert relative_gap(model, X, y) < 0.01
@@ -35,7 +23,7 @@ def test_every_optimizer_reaches_closed_form_with_defaults(diabetes, optimizer):
     assert np.all(np.isfinite(model.loss_curve_))
 
 
-def test_default_stopping_ends_full_batch_momentum_at_the_optimum(diabetes):
+def test_default_stopping_ends_full_batch_momentum_at_the_optimum(diabetes, relative_gap):
     """Momentum's loss can level off far from the optimum: the default rule must not stop there."""
     X, y = diabetes
     model = GDLinearRegressor(optimizer="momentum", batch_size=len(y)).fit(X, y)
@@ -43,7 +31,7 @@ def test_default_stopping_ends_full_batch_momentum_at_the_optimum(diabetes):
 
 
 @pytest.mark.parametrize("optimizer", ["momentum", "adam"])
-def test_default_stopping_ends_stochastic_fits_near_the_optimum(diabetes, optimizer):
+def test_default_stopping_ends_stochastic_fits_near_the_optimum(diabetes, optimizer, relative_gap):
     X, y = diabetes
     for seed in range(5):
         model = GDLinearRegressor(optimizer=optimizer, random_state=seed).fit(X, y)
@@ -51,7 +39,7 @@ def test_default_stopping_ends_stochastic_fits_near_the_optimum(diabetes, optimi
 
 
 @pytest.mark.parametrize("optimizer", ["batch", "momentum"])
-def test_full_batch_reaches_closed_form(diabetes, optimizer):
+def test_full_batch_reaches_closed_form(diabetes, optimizer, relative_gap):
     X, y = diabetes
     model = GDLinearRegressor(optimizer=optimizer, batch_size=len(y), tol=None, max_iter=5000)
     model.fit(X, y)
@@ -61,7 +49,7 @@ def test_full_batch_reaches_closed_form(diabetes, optimizer):
 
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
-def test_raw_diabetes_at_least_as_good_as_sgd_regressor(optimizer):
+def test_raw_diabetes_at_least_as_good_as_sgd_regressor(optimizer, relative_gap):
     X, y = load_diabetes(return_X_y=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -95,3 +95,36 @@ def test_coef_path_ends_at_coef_and_starts_at_zero(two_features):
     np.testing.assert_array_equal(fit.coef_path_[0], 0.0)
     np.testing.assert_array_equal(fit.coef_path_[-1], fit.coef_)
     assert fit.intercept_path_[-1] == fit.intercept_
+
+
+def test_class_weight_is_part_of_the_drawn_optimum():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    model = GDClassifier(optimizer="momentum", batch_size=1000, class_weight={0: 10.0}).fit(X, y)
+    display = LossCurveDisplay.from_estimator(model, X, y)
+    optimum = display.optimum_line_.get_ydata()[0]
+    assert model.loss_curve_[-1] >= optimum * (1 - 1e-9)
+    assert model.loss_curve_[-1] == pytest.approx(optimum, rel=1e-2)
+
+
+def test_repeated_optimizers_get_distinct_names_and_unfitted_ones_are_refused(two_features):
+    X, y = two_features
+    fits = [GDLinearRegressor(learning_rate=lr, max_iter=5, tol=None).fit(X, y) for lr in (1, 2)]
+    assert sorted(LossCurveDisplay.from_estimators(fits).lines_) == ["adam", "adam (2)"]
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        LossCurveDisplay.from_estimator(GDLinearRegressor())
+
+
+def test_path_display_with_sparse_data_and_bad_coefficients(two_features):
+    import scipy.sparse as sp
+
+    X, y = two_features
+    fit = GDLinearRegressor(optimizer="batch", record_path=True, max_iter=5, tol=None)
+    fit.fit(sp.csr_matrix(X), y)
+    display = OptimizerPathDisplay.from_estimator(fit, sp.csr_matrix(X), y, grid_resolution=8)
+    np.testing.assert_array_equal(display.lines_["batch"].get_xdata(), fit.coef_path_[:, 0])
+    for bad in [(0,), (0, 5), (0, "slope")]:
+        with pytest.raises(ValueError, match="coefficients must be two feature indices"):
+            OptimizerPathDisplay.from_estimator(fit, X, y, coefficients=bad)

@@ -1,8 +1,11 @@
 """Training controls: auto step, schedules, early stopping, weights, partial_fit, dtypes."""
 
+import warnings
+
 import numpy as np
 import pytest
-from sklearn.datasets import load_diabetes, load_iris, make_regression
+from sklearn.datasets import load_iris, make_regression
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import mean_squared_error
 from sklearn.model_selection import train_test_split
@@ -11,23 +14,11 @@ from sklearn.preprocessing import StandardScaler
 from skgd import GDClassifier, GDLinearRegressor
 from skgd._optimizers import PRESETS
 
-
-@pytest.fixture(scope="module")
-def diabetes():
-    X, y = load_diabetes(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-def relative_gap(model, X, y):
-    optimum = mean_squared_error(y, LinearRegression().fit(X, y).predict(X))
-    return (mean_squared_error(y, model.predict(X)) - optimum) / optimum
-
-
 # -- learning_rate="auto" ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("optimizer", ["batch", "momentum"])
-def test_auto_full_batch_reaches_closed_form_to_1e_5(diabetes, optimizer):
+def test_auto_full_batch_reaches_closed_form_to_1e_5(diabetes, optimizer, relative_gap):
     X, y = diabetes
     model = GDLinearRegressor(optimizer=optimizer, batch_size=len(y), max_iter=5000, tol=None)
     assert relative_gap(model.fit(X, y), X, y) < 1e-5
@@ -237,3 +228,59 @@ def test_verbose_prints_one_line_per_epoch(diabetes, capsys):
     assert len(lines) == model.n_iter_ == 3
     assert lines[0].startswith("Epoch 1, loss: ")
     assert "learning_rate: " in lines[0] and "validation score: " in lines[0]
+
+
+def test_badly_scaled_features_warn_instead_of_failing_silently(relative_gap):
+    """Scales 1..1000 and offsets up to 5e4: a fit worse than the mean says so."""
+    rng = np.random.RandomState(0)
+    scales = np.array([1.0, 10.0, 100.0, 1000.0])
+    X = rng.normal(size=(500, 4)) * scales + 50 * scales
+    y = X @ (1 / scales) + rng.normal(size=500)
+    with pytest.warns(ConvergenceWarning, match="worse than predicting the mean"):
+        model = GDLinearRegressor(optimizer="minibatch", random_state=0).fit(X, y)
+    assert np.all(np.isfinite(model.coef_))
+    standardized = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        fixed = GDLinearRegressor(optimizer="minibatch", random_state=0).fit(standardized, y)
+    assert relative_gap(fixed, standardized, y) < 0.01
+
+
+def test_warm_start_with_a_changed_optimizer_starts_a_fresh_optimizer(diabetes):
+    X, y = diabetes
+    model = GDLinearRegressor(optimizer="adam", warm_start=True, max_iter=5, tol=None,
+                              random_state=0).fit(X, y)  # fmt: skip
+    coef = model.coef_.copy()
+    model.set_params(optimizer="sgd", max_iter=1)
+    fresh_sgd = GDLinearRegressor(optimizer="sgd", max_iter=1, tol=None, random_state=0)
+    fresh_sgd.fit(X, y)
+    model.fit(X, y)
+    assert model.learning_rate_ == pytest.approx(fresh_sgd.learning_rate_)  # sgd's own step
+    assert model.t_ == len(y) and model.n_iter_ == 6  # new optimizer state, same history
+    assert not np.array_equal(model.coef_, coef)
+    model.set_params(learning_rate=1e-6).fit(X, y)
+    assert model.learning_rate_ == 1e-6
+
+
+def test_early_stopping_rejects_a_validation_set_too_small_to_score():
+    X, y = np.arange(10.0).reshape(5, 2), np.arange(5.0)
+    with pytest.raises(ValueError, match="validation_fraction=0.1 of 5 samples"):
+        GDLinearRegressor(early_stopping=True).fit(X, y)
+    labels = np.array([0, 1, 2, 0, 1, 2, 0, 1, 2, 0])
+    with pytest.raises(ValueError, match="need at least 3"):
+        GDClassifier(early_stopping=True, validation_fraction=0.2).fit(np.eye(10), labels)
+
+
+def test_learning_rate_attribute_is_the_last_step_under_invscaling(diabetes):
+    X, y = diabetes
+    model = GDLinearRegressor(optimizer="minibatch", learning_rate=0.01, schedule="invscaling",
+                              power_t=0.5, max_iter=3, tol=None).fit(X, y)  # fmt: skip
+    assert model.learning_rate_ == pytest.approx(0.01 / model.t_**0.5)
+
+
+def test_refit_without_record_path_drops_the_old_path(diabetes):
+    X, y = diabetes
+    model = GDLinearRegressor(record_path=True, max_iter=2, tol=None).fit(X, y)
+    assert hasattr(model, "coef_path_")
+    model.set_params(record_path=False).fit(X, y)
+    assert not hasattr(model, "coef_path_") and not hasattr(model, "intercept_path_")
