@@ -233,9 +233,10 @@ def print_header(args):
 # -- regression -----------------------------------------------------------------
 
 
-def mlp_regressor(solver, epochs):
-    # tol=0 and n_iter_no_change > epochs: no early stop, exactly `epochs` epochs.
-    return MLPRegressor(
+def linear_mlp(MLP, solver, epochs):
+    """An MLP without hidden layers (a linear model) run for exactly ``epochs`` epochs."""
+    # tol=0 and n_iter_no_change > epochs: no early stop.
+    return MLP(
         hidden_layer_sizes=(),
         solver=solver,
         batch_size=MLP_BATCH_SIZE,
@@ -250,8 +251,8 @@ def regression_anchors(epochs):
     return {
         "LinearRegression": lambda: LinearRegression(),
         "SGDRegressor": lambda: SGDRegressor(max_iter=epochs, tol=None, random_state=0),
-        "MLPRegressor adam": lambda: mlp_regressor("adam", epochs),
-        "MLPRegressor sgd": lambda: mlp_regressor("sgd", epochs),
+        "MLPRegressor adam": lambda: linear_mlp(MLPRegressor, "adam", epochs),
+        "MLPRegressor sgd": lambda: linear_mlp(MLPRegressor, "sgd", epochs),
     }
 
 
@@ -396,15 +397,7 @@ def classification_anchors(epochs):
         "SGDClassifier log_loss": lambda: SGDClassifier(
             loss="log_loss", max_iter=epochs, tol=None, random_state=0
         ),
-        "MLPClassifier adam": lambda: MLPClassifier(
-            hidden_layer_sizes=(),
-            solver="adam",
-            batch_size=MLP_BATCH_SIZE,
-            max_iter=epochs,
-            tol=0.0,
-            n_iter_no_change=epochs + 1,
-            random_state=0,
-        ),
+        "MLPClassifier adam": lambda: linear_mlp(MLPClassifier, "adam", epochs),
     }
 
 
