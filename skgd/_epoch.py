@@ -108,7 +108,7 @@ def run_epoch(
             continue  # only zero-weight rows: as if they were not there
 
         scale = 1.0 / ((stop - start) * mean_weight)
-        penalty = l2_penalty(theta[:, :n_features], l2)
+        penalty = l2_penalty(theta, l2, n_features)
         for k in range(n_outputs):
             for j in range(n_features):
                 grad[k, j] = grad[k, j] * scale + 2.0 * l2 * theta[k, j]

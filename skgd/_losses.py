@@ -92,20 +92,26 @@ def raw_output(X, coef, intercept):
     return np.asarray(X @ coef.T) + intercept
 
 
-@njit(cache=True)
-def l2_penalty(coef, l2):
-    """The penalty ``l2 * ||coef||_F^2`` (its gradient ``2 * l2 * coef`` is in the epoch loop)."""
+@njit(cache=True, fastmath={"reassoc", "contract"})  # a vectorized sum of squares
+def l2_penalty(params, l2, n_features):
+    """The penalty ``l2 * ||W||_F^2`` of the first ``n_features`` columns of ``params``.
+
+    ``params`` is C-contiguous, (n_outputs, n_features) or with the intercepts
+    as an extra, unpenalized column. The gradient ``2 * l2 * W`` is in the
+    epoch loop.
+    """
     total = 0.0
-    for k in range(coef.shape[0]):
-        for j in range(coef.shape[1]):
-            total += coef[k, j] * coef[k, j]
+    for k in range(params.shape[0]):
+        row = params[k]
+        for j in range(n_features):
+            total += row[j] * row[j]
     return l2 * total
 
 
 def objective(loss, raw, targets, sample_weight, coef, l2):
     """The training objective: weighted mean loss of ``raw`` plus the L2 penalty of ``coef``."""
     coef = np.ascontiguousarray(np.atleast_2d(coef), dtype=np.float64)
-    return mean_loss(loss, raw, targets, sample_weight) + l2_penalty(coef, l2)
+    return mean_loss(loss, raw, targets, sample_weight) + l2_penalty(coef, l2, coef.shape[1])
 
 
 def best_constant_output(loss, targets, sample_weight):
