@@ -61,7 +61,7 @@ class BaseGD(BaseEstimator):
 
     Subclasses define the loss (``_loss_for``), how targets are checked and
     encoded (``_target_validation``, ``_prepare_outputs``, ``_encode_targets``)
-    and how coefficients are exposed (``_set_coef``).
+    and how coefficients are exposed (``_split_theta``).
     """
 
     _parameter_constraints: dict = {
@@ -442,7 +442,9 @@ class BaseGD(BaseEstimator):
         )
 
     def _sync_coef(self):
-        self._set_coef(self._theta[:, :-1], self._theta[:, -1])
+        coef, intercept = self._split_theta(self._theta.copy())
+        self.coef_ = coef
+        self.intercept_ = float(intercept) if np.ndim(intercept) == 0 else intercept
         if self.record_path:
             thetas = np.concatenate(self._path_steps).reshape(-1, *self._theta.shape)
             self.coef_path_, self.intercept_path_ = self._split_theta(thetas)

@@ -189,10 +189,6 @@ class GDClassifier(ClassifierMixin, BaseGD):
         """Coefficients and intercepts of a stack of (n_rows, n_features + 1) parameters."""
         return theta[..., :-1], theta[..., -1]
 
-    def _set_coef(self, coef, intercept):
-        self.coef_ = coef.copy()
-        self.intercept_ = intercept.copy()
-
     def decision_function(self, X):
         """Raw scores: logits of the second class (two classes) or of each class.
 

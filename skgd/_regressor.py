@@ -138,14 +138,6 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
             return theta[..., 0, :-1], theta[..., 0, -1]
         return theta[..., :-1], theta[..., -1]
 
-    def _set_coef(self, coef, intercept):
-        if self._y_is_1d:
-            self.coef_ = coef[0].copy()
-            self.intercept_ = float(intercept[0])
-        else:
-            self.coef_ = coef.copy()
-            self.intercept_ = intercept.copy()
-
     def predict(self, X):
         """Predict with the linear model.
 
