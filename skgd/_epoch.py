@@ -98,7 +98,7 @@ def run_epoch(
                 continue
             for k in range(n_outputs):
                 raw[k] = theta[k, n_features] + row_dot(X, i, theta[k])
-            batch_loss += weight * loss_row(loss, raw, targets[i], dloss)
+            batch_loss += weight * loss_row(loss, raw, targets, i, dloss)
             batch_weight += weight
             for k in range(n_outputs):
                 c = weight * dloss[k]

@@ -1,48 +1,64 @@
 """Per-sample losses and their derivatives with respect to the raw prediction.
 
-Each loss is one compiled function ``<name>_row(raw, target, dloss) -> loss``:
-it returns the loss of one sample and writes ``d loss / d raw`` into ``dloss``.
+Each loss is one compiled function ``<name>_row(raw, targets, i, dloss) -> loss``:
+it returns the loss of sample ``i`` and writes ``d loss / d raw`` into ``dloss``.
 The training loop, the objective reported in ``loss_curve_`` and the automatic
 step size all use these functions, so every loss formula lives here only.
 
-``raw`` holds the sample's raw predictions (one per output), ``target`` the
-encoded target row: the regression targets, a single 0/1 column for binary
+A loss is named by an instance of its small class (``SQUARED_ERROR`` and so
+on), which also carries the loss's curvature bound. ``loss_row`` picks the
+formula from the class when numba compiles the epoch loop, so the loop is
+compiled (and cached) once per loss, with no branch on the loss per sample.
+
+``raw`` holds the sample's raw predictions (one per output), ``targets[i]`` its
+encoded target row (read in place: a row view per sample would cost reference
+counting in the loop): the regression targets, a single 0/1 column for binary
 logistic regression, or a one-hot row for softmax.
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
 
-SQUARED_ERROR = 0
-LOGISTIC = 1
-SOFTMAX = 2
-
-# An upper bound on the second derivative of each loss with respect to the raw
+# ``curvature`` bounds the second derivative of the loss with respect to the raw
 # prediction (per output). The objective's smoothness constant is this bound
 # times the largest eigenvalue of the data's Gram matrix (see ``_step_size``).
-CURVATURE_BOUND = {
-    SQUARED_ERROR: 2.0,  # d2/draw2 (raw - y)^2 = 2
-    LOGISTIC: 0.25,  # sigmoid' <= 1/4
-    SOFTMAX: 0.5,  # diag(p) - p p^T <= 1/2 I (Boehning's bound)
-}
+
+
+class SquaredError(NamedTuple):
+    curvature: float = 2.0  # d2/draw2 (raw - y)^2 = 2
+
+
+class Logistic(NamedTuple):
+    curvature: float = 0.25  # sigmoid' <= 1/4
+
+
+class Softmax(NamedTuple):
+    curvature: float = 0.5  # diag(p) - p p^T <= 1/2 I (Boehning's bound)
+
+
+SQUARED_ERROR = SquaredError()
+LOGISTIC = Logistic()
+SOFTMAX = Softmax()
 
 
 @njit(cache=True)
-def squared_error_row(raw, target, dloss):
+def squared_error_row(raw, targets, i, dloss):
     """Mean over outputs of ``(raw_k - y_k)^2``; derivative ``2 (raw_k - y_k) / K``."""
     n_outputs = raw.shape[0]
     loss = 0.0
     for k in range(n_outputs):
-        residual = raw[k] - target[k]
+        residual = raw[k] - targets[i, k]
         loss += residual * residual
         dloss[k] = 2.0 * residual / n_outputs
     return loss / n_outputs
 
 
 @njit(cache=True)
-def logistic_row(raw, target, dloss):
+def logistic_row(raw, targets, i, dloss):
     """Log-loss ``log(1 + e^z) - y z`` of one logit ``z``; derivative ``sigmoid(z) - y``."""
     z = raw[0]
     if z > 0:
@@ -52,12 +68,12 @@ def logistic_row(raw, target, dloss):
         exp_z = math.exp(z)
         softplus = math.log1p(exp_z)
         probability = exp_z / (1.0 + exp_z)
-    dloss[0] = probability - target[0]
-    return softplus - target[0] * z
+    dloss[0] = probability - targets[i, 0]
+    return softplus - targets[i, 0] * z
 
 
 @njit(cache=True)
-def softmax_row(raw, target, dloss):
+def softmax_row(raw, targets, i, dloss):
     """Cross-entropy ``logsumexp(z) - sum_k y_k z_k``; derivative ``softmax(z) - y``."""
     n_classes = raw.shape[0]
     largest = raw[0]
@@ -69,19 +85,24 @@ def softmax_row(raw, target, dloss):
         total += dloss[k]
     loss = largest + math.log(total)
     for k in range(n_classes):
-        dloss[k] = dloss[k] / total - target[k]
-        loss -= target[k] * raw[k]
+        dloss[k] = dloss[k] / total - targets[i, k]
+        loss -= targets[i, k] * raw[k]
     return loss
 
 
-@njit(cache=True)
-def loss_row(loss, raw, target, dloss):
-    """Dispatch to the loss numbered ``loss`` (one of the constants above)."""
-    if loss == SQUARED_ERROR:
-        return squared_error_row(raw, target, dloss)
-    if loss == LOGISTIC:
-        return logistic_row(raw, target, dloss)
-    return softmax_row(raw, target, dloss)
+def loss_row(loss, raw, targets, i, dloss):
+    """The formula of ``loss``'s class (``SQUARED_ERROR`` ...), chosen when numba compiles."""
+    raise NotImplementedError  # pragma: no cover - only called from compiled code
+
+
+@overload(loss_row, inline="always")
+def _loss_row(loss, raw, targets, i, dloss):
+    formula = {
+        SquaredError: squared_error_row,
+        Logistic: logistic_row,
+        Softmax: softmax_row,
+    }[loss.instance_class]
+    return lambda loss, raw, targets, i, dloss: formula(raw, targets, i, dloss)
 
 
 def raw_output(X, coef, intercept):
@@ -117,10 +138,10 @@ def objective(loss, raw, targets, sample_weight, coef, l2):
 def best_constant_output(loss, targets, sample_weight):
     """Raw output of the best constant model: the weighted mean target, or the class log-odds."""
     mean = np.average(np.asarray(targets, dtype=np.float64), axis=0, weights=sample_weight)
-    if loss == SQUARED_ERROR:
+    if isinstance(loss, SquaredError):
         return mean
     frequency = np.clip(mean, 1e-12, 1.0 - 1e-12)
-    if loss == LOGISTIC:
+    if isinstance(loss, Logistic):
         return np.log(frequency / (1.0 - frequency))
     return np.log(frequency)
 
@@ -137,5 +158,5 @@ def _weighted_mean_loss(loss, raw, targets, sample_weight):
     dloss = np.empty(raw.shape[1])
     total = 0.0
     for i in range(raw.shape[0]):
-        total += sample_weight[i] * loss_row(loss, raw[i], targets[i], dloss)
+        total += sample_weight[i] * loss_row(loss, raw[i], targets, i, dloss)
     return total / sample_weight.sum()

@@ -42,7 +42,7 @@ The adaptive schedule then shrinks either step as the fit settles.
 import numpy as np
 from sklearn.utils.extmath import row_norms
 
-from ._losses import CURVATURE_BOUND, SQUARED_ERROR
+from ._losses import SquaredError
 from ._optimizers import ADAPTIVE_RULES, GRADIENT_DESCENT, MOMENTUM, RMSPROP, is_full_batch
 
 N_POWER_ITERATIONS = 10
@@ -54,9 +54,9 @@ MAX_ROWS_FOR_EIGENVALUE = 20_000
 
 def curvature_bound(loss, n_outputs):
     """Upper bound of the per-sample loss's second derivative in the raw output."""
-    if loss == SQUARED_ERROR:
-        return CURVATURE_BOUND[SQUARED_ERROR] / n_outputs
-    return CURVATURE_BOUND[loss]
+    if isinstance(loss, SquaredError):  # the mean over outputs divides it by their number
+        return loss.curvature / n_outputs
+    return loss.curvature
 
 
 def largest_gram_eigenvalue(X, sample_weight, fit_intercept):
