@@ -287,18 +287,22 @@ def training_mse(model, X, y):
     return mean_squared_error(y, np.asarray(model.predict(X), dtype=np.float64))
 
 
-def run_regression(args):
-    X, y = regression_data(args.n_samples, args.n_features, args.dtype)
-    anchors = regression_anchors(args.epochs)
-    skgd = skgd_regressors(args.epochs, args.batch_size)
-    first_calls = warm_up_all(skgd, X, y)
-
+def time_everything(anchors, skgd, X, y, repeats):
+    """Best-of-``repeats`` fits of the anchors, then of skgd (whose warnings are kept)."""
     results = {
-        name: timed_fit(make, X, y, args.repeats, silence_convergence=True)
+        name: timed_fit(make, X, y, repeats, silence_convergence=True)
         for name, make in anchors.items()
     }
     for name, make in skgd.items():
-        results[name] = timed_fit(make, X, y, args.repeats)
+        results[name] = timed_fit(make, X, y, repeats)
+    return results
+
+
+def run_regression(args):
+    X, y = regression_data(args.n_samples, args.n_features, args.dtype)
+    skgd = skgd_regressors(args.epochs, args.batch_size)
+    first_calls = warm_up_all(skgd, X, y)
+    results = time_everything(regression_anchors(args.epochs), skgd, X, y, args.repeats)
 
     print_regression_table(results, X, y)
     print_first_calls(first_calls)
@@ -414,16 +418,9 @@ def skgd_classifiers(epochs):
 
 def run_classification(args):
     X, y = classification_data(args.n_samples, args.n_features, args.dtype)
-    anchors = classification_anchors(args.epochs)
     skgd = skgd_classifiers(args.epochs)
     first_calls = warm_up_all({f"GDClassifier {k}": v for k, v in skgd.items()}, X, y)
-
-    results = {
-        name: timed_fit(make, X, y, args.repeats, silence_convergence=True)
-        for name, make in anchors.items()
-    }
-    for name, make in skgd.items():
-        results[name] = timed_fit(make, X, y, args.repeats)
+    results = time_everything(classification_anchors(args.epochs), skgd, X, y, args.repeats)
 
     print_classification_table(results, X, y)
     print_first_calls(first_calls)

@@ -28,6 +28,7 @@ from ._step_size import auto_learning_rate
 # Changing one of these between warm-started fits starts a fresh optimizer state.
 OPTIMIZER_PARAMS = (
     "optimizer", "learning_rate", "schedule", "power_t", "beta", "beta2", "epsilon", "batch_size",
+    "alpha",  # part of the smoothness constant behind learning_rate="auto"
 )  # fmt: skip
 
 # An objective this many times that of the all-zero model means the steps diverge.
@@ -132,9 +133,9 @@ class BaseGD(BaseEstimator):
         targets = self._encode_targets(y, X.dtype)
         if first_call:
             self._initialize(X, targets, sample_weight)
-            self._reset_validation(None)
         else:
             self._continue_optimizer(X, targets, sample_weight)
+        self._reset_validation(None)  # partial_fit holds nothing out
         rng = check_random_state(self.random_state)
         self._run_epochs(X, targets, sample_weight, rng, 1, None, stopping=False)
         return self
@@ -158,7 +159,13 @@ class BaseGD(BaseEstimator):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
-        return X, y, sample_weight * self._class_weights(y, partial).astype(X.dtype)
+        sample_weight = sample_weight * self._class_weights(y, partial).astype(X.dtype)
+        if not sample_weight.sum() > 0:
+            raise ValueError(
+                "class_weight gives every sample of y a zero weight: at least one class "
+                "present in y needs a positive weight."
+            )
+        return X, y, sample_weight
 
     def _check_n_outputs(self, targets):
         if targets.shape[1] != self._theta.shape[0]:

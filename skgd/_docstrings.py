@@ -75,7 +75,7 @@ default="adam"
         Continue from the previous fit's coefficients, optimizer state and step
         size. If a parameter of the optimizer (``optimizer``, ``learning_rate``,
         ``schedule``, ``power_t``, ``beta``, ``beta2``, ``epsilon``,
-        ``batch_size``) changed since, the coefficients are kept and the
+        ``batch_size``, ``alpha``) changed since, the coefficients are kept and the
         optimizer starts afresh (zero moments, ``t_ = 0``, a new step size).
     verbose : int, default=0
         Print one line per epoch when positive: epoch, loss, step size and,

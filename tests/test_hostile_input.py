@@ -157,3 +157,17 @@ def test_unseen_label_in_partial_fit(data):
     model = GDClassifier().partial_fit(X, y > 0, classes=[False, True])
     with pytest.raises(ValueError):
         model.partial_fit(X, np.where(y > 0, "yes", "no"))
+
+
+def test_class_weight_zeroing_every_present_class(data):
+    X, y = data
+    with pytest.raises(ValueError, match="class_weight gives every sample of y a zero weight"):
+        GDClassifier(class_weight={0: 0.0, 1: 0.0}).fit(X, (y > 0).astype(int))
+
+
+def test_partial_fit_after_early_stopping_keeps_history_consistent(data):
+    X, y = data
+    model = GDLinearRegressor(early_stopping=True, validation_fraction=0.2, max_iter=5, tol=None)
+    model.fit(X, y)
+    model.partial_fit(X, y)
+    assert model.validation_scores_ is None and len(model.loss_curve_) == model.n_iter_ == 6
