@@ -1,6 +1,7 @@
 """BaseGD: parameter validation, state handling and the one training loop."""
 
 import warnings
+from contextlib import closing
 from numbers import Integral, Real
 
 import numpy as np
@@ -8,12 +9,13 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, _fit_context, is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
+from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._epoch import run_epoch
 from ._losses import best_constant_output, mean_loss, raw_output
+from ._orders import epoch_orders
 from ._optimizers import (
     ADAPTIVE_RULES,
     GRADIENT_DESCENT,
@@ -35,20 +37,32 @@ OPTIMIZER_PARAMS = (
 DIVERGENCE_FACTOR = 1e6
 
 
-def _check_scale(name, values):
-    """Reject values whose squares overflow or underflow: the loss and its gradient need them."""
-    stored = values.data if sparse.issparse(values) else values
-    if stored.size == 0:
+def _check_values(name, values, estimator):
+    """Reject non-finite values and values whose squares overflow or underflow.
+
+    One pass over the values: a finite sum of squares means every value is finite
+    and no square overflows (scikit-learn's finiteness check and a max/min would
+    take three passes over X).
+    """
+    stored = values.data if sparse.issparse(values) else np.asarray(values)
+    if stored.dtype.kind != "f":
+        stored = stored.astype(np.float64)
+    flat = stored.reshape(-1)
+    if flat.size == 0:
         return
-    largest = float(max(abs(stored.max()), abs(stored.min())))  # no copy of X
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.dot(flat, flat))
+    limits = np.finfo(stored.dtype)
+    if np.isfinite(total) and total >= limits.tiny:
+        return
+    assert_all_finite(stored, input_name=name, estimator_name=type(estimator).__name__)
+    largest = float(np.max(np.abs(flat)))
     if largest == 0.0:
         return
-    dtype = stored.dtype if stored.dtype.kind == "f" else np.dtype(np.float64)
-    limits = np.finfo(dtype)
-    if 2 * np.log(largest) + np.log(stored.size) > np.log(limits.max):
-        problem = f"values up to {largest:.3g}, whose squares overflow {dtype}"
+    if total == np.inf:
+        problem = f"values up to {largest:.3g}, whose squares overflow {stored.dtype}"
     elif 2 * np.log(largest) < np.log(limits.tiny):
-        problem = f"no value above {largest:.3g}, whose squares underflow {dtype}"
+        problem = f"no value above {largest:.3g}, whose squares underflow {stored.dtype}"
     else:
         return
     raise ValueError(
@@ -149,11 +163,12 @@ class BaseGD(BaseEstimator):
             accept_sparse="csr",
             dtype=[np.float64, np.float32],
             order="C",
+            ensure_all_finite=False,  # _check_values checks it along with the scale
             **self._target_validation(),
         )
-        _check_scale("X", X)
+        _check_values("X", X, self)
         if not is_classifier(self):
-            _check_scale("y", y)
+            _check_values("y", y, self)
         self._prepare_outputs(y, reset, classes, partial)
         # Also rejects all-zero weights, which leave the objective undefined.
         sample_weight = _check_sample_weight(
@@ -312,37 +327,37 @@ class BaseGD(BaseEstimator):
         baseline = self._baseline_losses(targets, sample_weight)
         plateau = self._plateau(baseline, validation, is_full_batch(batch, n_samples))
         converged = False
-        for _ in range(max_epochs):
-            # A full batch sums over every row whatever the order: reading X in
-            # order is several times faster than in a shuffled one.
-            shuffled = self.shuffle and not is_full_batch(batch, n_samples)
-            order = rng.permutation(n_samples) if shuffled else np.arange(n_samples)
-            path = self._path_buffer(n_samples, batch)
-            t_before = self.t_
-            epoch_loss, self.t_ = self._epoch(
-                X, targets, sample_weight, order, batch, self._theta, self._first_moment,
-                self._second_moment, self.t_, rule, self._learning_rate_base, power_t, path,
-            )  # fmt: skip
-            if path is not None:
-                self._path_steps.append(path[: self.t_ - t_before].copy())
-            self.n_iter_ += 1
-            current = step_size(self._learning_rate_base, max(self.t_, 1), power_t)
-            self.learning_rate_ = float(current)
-            self._check_divergence(epoch_loss, baseline[0])
-            self.loss_curve_.append(float(epoch_loss))
-            monitored = epoch_loss if validation is None else self._validate(validation)
-            self.best_loss_ = min(self.best_loss_, float(monitored))
-            self._print_progress()
-            if not stopping or not plateau.update(monitored):
-                continue
-            if adaptive:
-                reduced = reduce_on_plateau(self._learning_rate_base, self._initial_learning_rate)
-                if reduced is not None:
-                    self._learning_rate_base = self.learning_rate_ = reduced
-                    plateau.restart()
+        # A full batch sums over every row whatever the order: reading X in
+        # order is several times faster than in a shuffled one.
+        shuffled = self.shuffle and not is_full_batch(batch, n_samples)
+        with closing(epoch_orders(rng, n_samples, max_epochs, shuffled)) as orders:
+            for order in orders:
+                path = self._path_buffer(n_samples, batch)
+                t_before = self.t_
+                epoch_loss, self.t_ = self._epoch(
+                    X, targets, sample_weight, order, batch, self._theta, self._first_moment,
+                    self._second_moment, self.t_, rule, self._learning_rate_base, power_t, path,
+                )  # fmt: skip
+                if path is not None:
+                    self._path_steps.append(path[: self.t_ - t_before].copy())
+                self.n_iter_ += 1
+                current = step_size(self._learning_rate_base, max(self.t_, 1), power_t)
+                self.learning_rate_ = float(current)
+                self._check_divergence(epoch_loss, baseline[0])
+                self.loss_curve_.append(float(epoch_loss))
+                monitored = epoch_loss if validation is None else self._validate(validation)
+                self.best_loss_ = min(self.best_loss_, float(monitored))
+                self._print_progress()
+                if not stopping or not plateau.update(monitored):
                     continue
-            converged = True
-            break
+                if adaptive:
+                    reduced = reduce_on_plateau(self._learning_rate_base, self._initial_learning_rate)
+                    if reduced is not None:
+                        self._learning_rate_base = self.learning_rate_ = reduced
+                        plateau.restart()
+                        continue
+                converged = True
+                break
         if validation is not None:
             self._theta[:] = self._best_theta
         self._sync_coef()

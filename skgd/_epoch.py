@@ -22,7 +22,8 @@ from ._schedules import step_size
 FAST_MATH = {"reassoc", "contract", "arcp", "nsz"}
 
 
-@njit(cache=True, fastmath=FAST_MATH)
+# nogil: the next epoch's shuffle is drawn on another thread meanwhile (_orders).
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def run_epoch(
     X,
     targets,

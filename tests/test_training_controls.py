@@ -284,3 +284,20 @@ def test_refit_without_record_path_drops_the_old_path(diabetes):
     assert hasattr(model, "coef_path_")
     model.set_params(record_path=False).fit(X, y)
     assert not hasattr(model, "coef_path_") and not hasattr(model, "intercept_path_")
+
+
+def test_background_shuffle_draws_the_same_orders(diabetes, monkeypatch):
+    """Large data shuffles on a second thread; the fit must equal the sequential one."""
+    import skgd._orders
+
+    X, y = diabetes
+    params = dict(optimizer="adam", max_iter=20, tol=None, random_state=3)
+    sequential = GDLinearRegressor(**params).fit(X, y)
+    monkeypatch.setattr(skgd._orders, "BACKGROUND_SHUFFLE_MIN_ROWS", 0)
+    background = GDLinearRegressor(**params).fit(X, y)
+    np.testing.assert_array_equal(background.coef_, sequential.coef_)
+    assert background.loss_curve_ == sequential.loss_curve_
+    orders = list(skgd._orders.epoch_orders(np.random.RandomState(0), 50, 4, shuffled=True))
+    rng = np.random.RandomState(0)
+    for order in orders:
+        np.testing.assert_array_equal(order, rng.permutation(50))

@@ -1,0 +1,35 @@
+"""The order in which each epoch visits the training rows."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+# From this many rows on, the next epoch's shuffle is drawn on a second thread
+# while the compiled epoch (which releases the GIL) runs: a permutation of
+# 200,000 rows takes about 2 ms, 5 % of an epoch; for small data a thread hand-off
+# would cost more than the shuffle.
+BACKGROUND_SHUFFLE_MIN_ROWS = 50_000
+
+
+def epoch_orders(rng, n_samples, n_epochs, shuffled):
+    """Yield the row order of each of ``n_epochs`` epochs.
+
+    Shuffled orders are ``rng.permutation(n_samples)``, drawn in sequence from
+    ``rng`` whether or not a second thread draws them, so a fit is reproducible
+    from its ``random_state``. Unshuffled epochs visit the rows in order.
+    """
+    if not shuffled:
+        everything = np.arange(n_samples)
+        for _ in range(n_epochs):
+            yield everything
+    elif n_epochs == 1 or n_samples < BACKGROUND_SHUFFLE_MIN_ROWS:
+        for _ in range(n_epochs):
+            yield rng.permutation(n_samples)
+    else:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            upcoming = pool.submit(rng.permutation, n_samples)
+            for epoch in range(n_epochs):
+                order = upcoming.result()
+                if epoch + 1 < n_epochs:
+                    upcoming = pool.submit(rng.permutation, n_samples)
+                yield order
