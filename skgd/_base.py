@@ -15,7 +15,6 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ._epoch import run_epoch
 from ._losses import best_constant_output, mean_loss, raw_output
-from ._orders import epoch_orders
 from ._optimizers import (
     ADAPTIVE_RULES,
     GRADIENT_DESCENT,
@@ -24,6 +23,7 @@ from ._optimizers import (
     is_full_batch,
     samples_per_step,
 )
+from ._orders import epoch_orders
 from ._schedules import SCHEDULES, Plateau, reduce_on_plateau, step_size
 from ._step_size import auto_learning_rate
 
@@ -332,17 +332,9 @@ class BaseGD(BaseEstimator):
         shuffled = self.shuffle and not is_full_batch(batch, n_samples)
         with closing(epoch_orders(rng, n_samples, max_epochs, shuffled)) as orders:
             for order in orders:
-                path = self._path_buffer(n_samples, batch)
-                t_before = self.t_
-                epoch_loss, self.t_ = self._epoch(
-                    X, targets, sample_weight, order, batch, self._theta, self._first_moment,
-                    self._second_moment, self.t_, rule, self._learning_rate_base, power_t, path,
-                )  # fmt: skip
-                if path is not None:
-                    self._path_steps.append(path[: self.t_ - t_before].copy())
-                self.n_iter_ += 1
-                current = step_size(self._learning_rate_base, max(self.t_, 1), power_t)
-                self.learning_rate_ = float(current)
+                epoch_loss = self._epoch_step(
+                    X, targets, sample_weight, order, batch, rule, power_t
+                )
                 self._check_divergence(epoch_loss, baseline[0])
                 self.loss_curve_.append(float(epoch_loss))
                 monitored = epoch_loss if validation is None else self._validate(validation)
@@ -350,12 +342,9 @@ class BaseGD(BaseEstimator):
                 self._print_progress()
                 if not stopping or not plateau.update(monitored):
                     continue
-                if adaptive:
-                    reduced = reduce_on_plateau(self._learning_rate_base, self._initial_learning_rate)
-                    if reduced is not None:
-                        self._learning_rate_base = self.learning_rate_ = reduced
-                        plateau.restart()
-                        continue
+                if adaptive and self._reduce_learning_rate():
+                    plateau.restart()
+                    continue
                 converged = True
                 break
         if validation is not None:
@@ -378,6 +367,28 @@ class BaseGD(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=4,
             )
+
+    def _epoch_step(self, X, targets, sample_weight, order, batch, rule, power_t):
+        """One epoch of steps on the model's state; returns its objective (see ``run_epoch``)."""
+        path = self._path_buffer(X.shape[0], batch)
+        t_before = self.t_
+        epoch_loss, self.t_ = self._epoch(
+            X, targets, sample_weight, order, batch, self._theta, self._first_moment,
+            self._second_moment, self.t_, rule, self._learning_rate_base, power_t, path,
+        )  # fmt: skip
+        if path is not None:
+            self._path_steps.append(path[: self.t_ - t_before].copy())
+        self.n_iter_ += 1
+        self.learning_rate_ = float(step_size(self._learning_rate_base, max(self.t_, 1), power_t))
+        return epoch_loss
+
+    def _reduce_learning_rate(self):
+        """The adaptive schedule's division on a plateau; False once the step has run out."""
+        reduced = reduce_on_plateau(self._learning_rate_base, self._initial_learning_rate)
+        if reduced is None:
+            return False
+        self._learning_rate_base = self.learning_rate_ = reduced
+        return True
 
     def _path_buffer(self, n_samples, batch):
         """Room for one epoch of the coefficient path, or None when not recording."""
