@@ -8,7 +8,8 @@ What it measures, on one synthetic data set per task (same data for every row):
   "sgd") and ``GDLinearRegressor`` with each of the six optimizers, every
   iterative model run for exactly ``--epochs`` epochs; "sgd" once more with
   SGDRegressor's kind of schedule (``schedule="invscaling"``); plus
-  ``GDLinearRegressor(optimizer="batch")`` with its default stopping rule.
+  ``GDLinearRegressor`` "batch" and "sgd" and ``SGDRegressor`` with their
+  default stopping rules (run until converged, not for ``--epochs``).
   Quality is the training MSE relative to the closed form,
   ``(MSE(model) - MSE(LinearRegression)) / MSE(LinearRegression)``.
 * The cost of one skgd "batch" epoch against one numpy pass
@@ -253,6 +254,7 @@ def regression_anchors(epochs):
         "SGDRegressor": lambda: SGDRegressor(max_iter=epochs, tol=None, random_state=0),
         "MLPRegressor adam": lambda: linear_mlp(MLPRegressor, "adam", epochs),
         "MLPRegressor sgd": lambda: linear_mlp(MLPRegressor, "sgd", epochs),
+        "SGDRegressor (default stopping)": lambda: SGDRegressor(random_state=0),
     }
 
 
@@ -274,6 +276,9 @@ def skgd_regressors(epochs, batch_size):
     )
     estimators["skgd batch (default stopping)"] = lambda: GDLinearRegressor(
         optimizer="batch", random_state=0
+    )
+    estimators["skgd sgd (default stopping)"] = lambda: GDLinearRegressor(
+        optimizer="sgd", random_state=0
     )
     return estimators
 

@@ -37,7 +37,9 @@ default="adam"
         training stops when it has fallen below a thousandth of its initial
         value. "auto": "constant" for full-batch "batch" and "momentum" (a
         deterministic step needs no decay), "adaptive" otherwise (noisy steps
-        must shrink to converge).
+        must shrink to converge). "adaptive" acts on plateaus, which
+        ``tol=None`` does not watch: for a fixed budget of a few epochs on
+        large data, "invscaling" gets much closer to the optimum.
     power_t : float >= 0, default=0.25
         Exponent of the "invscaling" schedule.
     beta : float in [0, 1), default=0.9

@@ -47,6 +47,9 @@ def run_epoch(
 ):
     """Run one epoch in place on ``theta`` and the rule's moments.
 
+    ``order`` is a permutation of the row indices: the epoch visits every row
+    once, in that order.
+
     ``theta`` has shape (n_outputs, n_features + 1): coefficients, then the
     intercept. The gradient of a batch B is the unbiased estimate of the
     objective's gradient::
@@ -67,8 +70,8 @@ def run_epoch(
     n_outputs, n_params = theta.shape  # X: a 2-D array or a CSR (data, indices, indptr)
     n_features = n_params - 1
     mean_weight = 0.0
-    for p in range(n_rows):
-        mean_weight += sample_weight[order[p]]
+    for i in range(n_rows):  # in storage order: ``order`` visits every row once
+        mean_weight += sample_weight[i]
     mean_weight /= n_rows
 
     grad = np.zeros((n_outputs, n_params))

@@ -155,11 +155,8 @@ def mean_loss(loss, raw, targets, sample_weight):
 
 @njit(cache=True)
 def _weighted_mean_loss(loss, raw, targets, sample_weight):
-    row = np.empty(raw.shape[1])  # copied into: a view per row costs reference counting
     dloss = np.empty(raw.shape[1])
     total = 0.0
     for i in range(raw.shape[0]):
-        for k in range(row.size):
-            row[k] = raw[i, k]
-        total += sample_weight[i] * loss_row(loss, row, targets, i, dloss)
+        total += sample_weight[i] * loss_row(loss, raw[i], targets, i, dloss)
     return total / sample_weight.sum()
