@@ -101,12 +101,12 @@ def run_epoch(
             if weight == 0.0:
                 continue
             for k in range(n_outputs):
-                raw[k] = theta[k, n_features] + row_dot(X, i, theta[k])
+                raw[k] = theta[k, n_features] + row_dot(X, i, theta, k)
             batch_loss += weight * loss_row(loss, raw, targets, i, dloss)
             batch_weight += weight
             for k in range(n_outputs):
                 c = weight * dloss[k]
-                row_axpy(X, i, c, grad[k])
+                row_axpy(X, i, c, grad, k)
                 grad[k, n_features] += c
         if batch_weight == 0.0:
             continue  # only zero-weight rows: as if they were not there
