@@ -123,9 +123,8 @@ def l2_penalty(params, l2, n_features):
     """
     total = 0.0
     for k in range(params.shape[0]):
-        row = params[k]
         for j in range(n_features):
-            total += row[j] * row[j]
+            total += params[k, j] * params[k, j]
     return l2 * total
 
 
