@@ -41,8 +41,9 @@ def _check_values(name, values, estimator):
     """Reject non-finite values and values whose squares overflow or underflow.
 
     One pass over the values: a finite sum of squares means every value is finite
-    and no square overflows (scikit-learn's finiteness check and a max/min would
-    take three passes over X).
+    and the squares do not overflow, and one of at least ``size * tiny`` means
+    the largest square does not underflow (scikit-learn's finiteness check and a
+    max/min would take three passes over X).
     """
     stored = values.data if sparse.issparse(values) else np.asarray(values)
     if stored.dtype.kind != "f":
@@ -53,14 +54,14 @@ def _check_values(name, values, estimator):
     with np.errstate(over="ignore", invalid="ignore"):
         total = float(np.dot(flat, flat))
     limits = np.finfo(stored.dtype)
-    if np.isfinite(total) and total >= limits.tiny:
+    if np.isfinite(total) and total >= flat.size * limits.tiny:
         return
     assert_all_finite(stored, input_name=name, estimator_name=type(estimator).__name__)
     largest = float(np.max(np.abs(flat)))
     if largest == 0.0:
         return
     if total == np.inf:
-        problem = f"values up to {largest:.3g}, whose squares overflow {stored.dtype}"
+        problem = f"values up to {largest:.3g}, whose sum of squares overflows {stored.dtype}"
     elif 2 * np.log(largest) < np.log(limits.tiny):
         problem = f"no value above {largest:.3g}, whose squares underflow {stored.dtype}"
     else:
@@ -168,7 +169,7 @@ class BaseGD(BaseEstimator):
         )
         _check_values("X", X, self)
         if not is_classifier(self):
-            _check_values("y", y, self)
+            _check_values("y", np.asarray(y, dtype=X.dtype), self)  # y is trained in X's dtype
         self._prepare_outputs(y, reset, classes, partial)
         # Also rejects all-zero weights, which leave the objective undefined.
         sample_weight = _check_sample_weight(

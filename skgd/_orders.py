@@ -14,22 +14,26 @@ BACKGROUND_SHUFFLE_MIN_ROWS = 50_000
 def epoch_orders(rng, n_samples, n_epochs, shuffled):
     """Yield the row order of each of ``n_epochs`` epochs.
 
-    Shuffled orders are ``rng.permutation(n_samples)``, drawn in sequence from
-    ``rng`` whether or not a second thread draws them, so a fit is reproducible
-    from its ``random_state``. Unshuffled epochs visit the rows in order.
+    Shuffled orders are permutations drawn in sequence from a generator seeded
+    by one draw from ``rng`` (as scikit-learn's SGD seeds its loop), whether or
+    not a second thread draws them: a fit is reproducible from its
+    ``random_state``, and ``rng`` advances by one draw however many epochs run.
+    Unshuffled epochs visit the rows in order.
     """
     if not shuffled:
         everything = np.arange(n_samples)
         for _ in range(n_epochs):
             yield everything
-    elif n_epochs == 1 or n_samples < BACKGROUND_SHUFFLE_MIN_ROWS:
+        return
+    own = np.random.RandomState(rng.randint(np.iinfo(np.int32).max))
+    if n_epochs == 1 or n_samples < BACKGROUND_SHUFFLE_MIN_ROWS:
         for _ in range(n_epochs):
-            yield rng.permutation(n_samples)
-    else:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            upcoming = pool.submit(rng.permutation, n_samples)
-            for epoch in range(n_epochs):
-                order = upcoming.result()
-                if epoch + 1 < n_epochs:
-                    upcoming = pool.submit(rng.permutation, n_samples)
-                yield order
+            yield own.permutation(n_samples)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upcoming = pool.submit(own.permutation, n_samples)
+        for epoch in range(n_epochs):
+            order = upcoming.result()
+            if epoch + 1 < n_epochs:
+                upcoming = pool.submit(own.permutation, n_samples)
+            yield order

@@ -59,13 +59,25 @@ def curvature_bound(loss, n_outputs):
     return loss.curvature
 
 
+def _spread_rows(n_samples, n_rows):
+    """About ``n_rows`` sorted row indices, one drawn at random from each block of rows.
+
+    Random within blocks, so rows that repeat in a pattern (alternating
+    sources, k entities per time step) are all represented, as evenly spaced
+    rows would not be; fixed seed, so the step does not depend on random_state.
+    """
+    every = -(-n_samples // n_rows)
+    starts = np.arange(0, n_samples, every)
+    offsets = np.random.RandomState(0).randint(every, size=starts.size)
+    return np.minimum(starts + offsets, n_samples - 1)
+
+
 def largest_gram_eigenvalue(X, sample_weight, fit_intercept):
     """Power-iteration estimate of lambda_max(A^T W A / sum(w)), A = [X, 1]."""
     if X.shape[0] > MAX_ROWS_FOR_EIGENVALUE:
-        # Evenly spaced rows: a view of dense X (a random subset is a copy, which
-        # took longer than the iterations).
-        every = -(-X.shape[0] // MAX_ROWS_FOR_EIGENVALUE)
-        X, sample_weight = X[::every], sample_weight[::every]
+        rows = _spread_rows(X.shape[0], MAX_ROWS_FOR_EIGENVALUE)
+        if sample_weight[rows].sum() > 0:
+            X, sample_weight = X[rows], sample_weight[rows]
     weights = sample_weight / sample_weight.sum()
     n_features = X.shape[1]
     # A fixed random start keeps the step independent of random_state and is

@@ -31,15 +31,25 @@ def test_non_finite_sample_weight(data, bad):
 @pytest.mark.parametrize("scale, target", [(1e300, "X"), (1e155, "X"), (1e-300, "X")])
 def test_values_near_the_float_limits_in_X(data, scale, target):
     X, y = data
-    with pytest.raises(ValueError, match=f"{target} has .* whose squares (over|under)flow"):
+    message = f"{target} has .* whose (sum of )?squares (over|under)flow"
+    with pytest.raises(ValueError, match=message):
         fit_regressor(X * scale, y)
     with pytest.raises(ValueError, match="Rescale X"):
         GDClassifier().fit(X * scale, y > 0)
 
 
+@pytest.mark.parametrize("dtype, scale", [(np.float64, 1e-155), (np.float32, 1e-20)])
+def test_many_values_whose_squares_underflow(dtype, scale):
+    """Enough of them sum to more than the smallest normal number: still rejected."""
+    X = (np.random.RandomState(0).normal(size=(20_000, 10)) * scale).astype(dtype)
+    y = np.arange(20_000.0)
+    with pytest.raises(ValueError, match="X has .* whose squares underflow"):
+        fit_regressor(X, y)
+
+
 def test_values_near_the_float_limits_in_y(data):
     X, y = data
-    with pytest.raises(ValueError, match="y has values up to .* whose squares overflow"):
+    with pytest.raises(ValueError, match="y has values up to .* whose sum of squares overflows"):
         fit_regressor(X, y * 1e300)
 
 

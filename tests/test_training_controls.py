@@ -33,6 +33,25 @@ def test_auto_batch_step_is_inverse_smoothness(diabetes):
     assert model.learning_rate_ == pytest.approx(1 / smoothness, rel=1e-3)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_auto_step_on_large_data_with_rows_in_a_pattern(weighted):
+    """Above 20,000 rows the eigenvalue comes from a subset, which must see every kind of row.
+
+    Odd rows are 10 times larger (alternating sources); the weighted case gives
+    the even rows weight 0. Evenly spaced rows would see one kind only.
+    """
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40_000, 5))
+    X[1::2] *= 10.0
+    y = X @ np.arange(1.0, 6.0)
+    weights = np.tile([0.0, 1.0], 20_000) if weighted else np.ones(40_000)
+    A = np.hstack([X, np.ones((len(y), 1))])
+    smoothness = 2 * np.linalg.eigvalsh(A.T @ (A * weights[:, None]) / weights.sum())[-1]
+    model = GDLinearRegressor(optimizer="batch", max_iter=1, tol=None)
+    model.fit(X, y, sample_weight=weights)
+    assert 0.8 < model.learning_rate_ * smoothness < 1.25
+
+
 @pytest.fixture(scope="module")
 def unscaled():
     rng = np.random.RandomState(0)
@@ -297,7 +316,28 @@ def test_background_shuffle_draws_the_same_orders(diabetes, monkeypatch):
     background = GDLinearRegressor(**params).fit(X, y)
     np.testing.assert_array_equal(background.coef_, sequential.coef_)
     assert background.loss_curve_ == sequential.loss_curve_
-    orders = list(skgd._orders.epoch_orders(np.random.RandomState(0), 50, 4, shuffled=True))
-    rng = np.random.RandomState(0)
+    caller = np.random.RandomState(0)
+    orders = list(skgd._orders.epoch_orders(caller, 50, 4, shuffled=True))
+    expected = np.random.RandomState(np.random.RandomState(0).randint(np.iinfo(np.int32).max))
     for order in orders:
-        np.testing.assert_array_equal(order, rng.permutation(50))
+        np.testing.assert_array_equal(order, expected.permutation(50))
+    # One draw from the caller's generator, however many epochs ran.
+    assert caller.randint(1000) == np.random.RandomState(0).randint(1000, size=2)[1]
+
+
+def test_background_shuffle_thread_ends_with_the_fit(diabetes, monkeypatch):
+    """Early stopping and the divergence error close the shuffling thread."""
+    import threading
+
+    import skgd._orders
+
+    X, y = diabetes
+    monkeypatch.setattr(skgd._orders, "BACKGROUND_SHUFFLE_MIN_ROWS", 0)
+    before = threading.active_count()
+    model = GDLinearRegressor(optimizer="sgd", tol=1e-2, random_state=0).fit(X, y)
+    assert model.n_iter_ < model.max_iter
+    assert threading.active_count() == before
+    with pytest.raises(ValueError, match="diverged") as error:
+        GDLinearRegressor(optimizer="sgd", learning_rate=10.0, random_state=0).fit(X, y)
+    assert threading.active_count() == before  # even while the traceback is kept
+    assert error.traceback
