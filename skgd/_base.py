@@ -169,7 +169,8 @@ class BaseGD(BaseEstimator):
         )
         _check_values("X", X, self)
         if not is_classifier(self):
-            _check_values("y", np.asarray(y, dtype=X.dtype), self)  # y is trained in X's dtype
+            with np.errstate(over="ignore"):  # too large for X's dtype: reported as such
+                _check_values("y", np.asarray(y, dtype=X.dtype), self)  # trained in X's dtype
         self._prepare_outputs(y, reset, classes, partial)
         # Also rejects all-zero weights, which leave the objective undefined.
         sample_weight = _check_sample_weight(

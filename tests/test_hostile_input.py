@@ -181,3 +181,10 @@ def test_partial_fit_after_early_stopping_keeps_history_consistent(data):
     model.fit(X, y)
     model.partial_fit(X, y)
     assert model.validation_scores_ is None and len(model.loss_curve_) == model.n_iter_ == 6
+
+
+def test_y_too_large_for_the_dtype_of_X(data):
+    """y is trained in X's dtype: float32 X with y of 1e39 is refused, not turned into inf."""
+    X, y = data
+    with pytest.raises(ValueError, match=r"y contains infinity or a value too large .*float32"):
+        fit_regressor(X.astype(np.float32), y * 1e39)
