@@ -47,8 +47,8 @@ from ._optimizers import ADAPTIVE_RULES, GRADIENT_DESCENT, MOMENTUM, RMSPROP, is
 
 N_POWER_ITERATIONS = 10
 # Rows used to estimate lambda_max: a representative subset's Gram matrix (see
-# _spread_rows) has nearly the same top eigenvalue, and a step from a slight underestimate stays below the
-# 2 / L stability limit.
+# _spread_rows) has nearly the same top eigenvalue, and a step from a slight
+# underestimate stays below the 2 / L stability limit.
 MAX_ROWS_FOR_EIGENVALUE = 20_000
 
 
