@@ -13,7 +13,8 @@ from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._epoch import run_epoch
+from ._certificate import Certifier, can_certify
+from ._epoch import full_gradient, run_epoch
 from ._losses import best_constant_output, mean_loss, raw_output
 from ._optimizers import (
     ADAPTIVE_RULES,
@@ -24,13 +25,28 @@ from ._optimizers import (
     samples_per_step,
 )
 from ._orders import epoch_orders
-from ._schedules import SCHEDULES, Plateau, reduce_on_plateau, step_size
+from ._precondition import (
+    fit_preconditioner,
+    identity,
+    model_from_solver,
+    solver_from_model,
+)
+from ._schedules import SCHEDULES, reduce_on_plateau, restore_after_plateau, step_size
 from ._step_size import auto_learning_rate
+from ._stopping import (
+    ADOPT_ITERATE,
+    AVERAGE_FROM_ITERATE,
+    RESTART_AVERAGING,
+    START_AVERAGING,
+    STOP,
+    Stopping,
+)
 
 # Changing one of these between warm-started fits starts a fresh optimizer state.
 OPTIMIZER_PARAMS = (
     "optimizer", "learning_rate", "schedule", "power_t", "beta", "beta2", "epsilon", "batch_size",
     "alpha",  # part of the smoothness constant behind learning_rate="auto"
+    "fit_intercept", "precondition",  # the solver's coordinates
 )  # fmt: skip
 
 # An objective this many times that of the all-zero model means the steps diverge.
@@ -72,6 +88,11 @@ def _check_values(name, values, estimator):
     )
 
 
+def _compiled_view(X):
+    """``X`` as the compiled loops read it: the array, or a CSR matrix's three arrays."""
+    return (X.data, X.indices, X.indptr) if sparse.issparse(X) else X
+
+
 class BaseGD(BaseEstimator):
     """Shared machinery of the skgd estimators; subclasses supply loss and outputs.
 
@@ -100,6 +121,7 @@ class BaseGD(BaseEstimator):
         "verbose": ["verbose"],
         "early_stopping": ["boolean"],
         "record_path": ["boolean"],
+        "precondition": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     }
 
@@ -185,10 +207,10 @@ class BaseGD(BaseEstimator):
         return X, y, sample_weight
 
     def _check_n_outputs(self, targets):
-        if targets.shape[1] != self._theta.shape[0]:
+        if targets.shape[1] != self._model.shape[0]:
             raise ValueError(
                 f"y has {targets.shape[1]} targets, but the model was fitted with "
-                f"{self._theta.shape[0]}; fit again without warm_start to change them."
+                f"{self._model.shape[0]}; fit again without warm_start to change them."
             )
 
     def _class_weights(self, y, partial):
@@ -218,11 +240,18 @@ class BaseGD(BaseEstimator):
         return X, y, sample_weight, (X_val, y_val, weight_val, targets_val)
 
     def _initialize(self, X, targets, sample_weight):
-        """Zero coefficients, an empty history and a fresh optimizer."""
-        self._theta = np.zeros((targets.shape[1], X.shape[1] + 1), dtype=X.dtype)
+        """The best constant model (zeros with ``precondition=False``), an empty history,
+        and a fresh optimizer."""
+        self._model = np.zeros((targets.shape[1], X.shape[1] + 1), dtype=X.dtype)
+        if self.precondition and self.fit_intercept:
+            loss = self._loss_for(targets.shape[1])
+            self._model[:, -1] = best_constant_output(loss, targets, sample_weight)
+        self._theta = np.empty_like(self._model)
+        self._iterate = self._model.copy()
         self.n_iter_ = 0
         self.loss_curve_ = []
         self.best_loss_ = np.inf
+        self.optimality_gap_ = None
         self._start_path()
         self._initialize_optimizer(X, targets, sample_weight)
         self._sync_coef()
@@ -232,16 +261,28 @@ class BaseGD(BaseEstimator):
         return tuple(getattr(self, name) for name in OPTIMIZER_PARAMS)
 
     def _initialize_optimizer(self, X, targets, sample_weight):
-        """Zero moments and step count, and the initial step size."""
+        """The solver's coordinates, zero moments and step count, and the initial step size.
+
+        The coordinates come from this data (the first chunk, for
+        ``partial_fit``) and are kept while the optimizer continues.
+        """
+        centre = self.fit_intercept and not sparse.issparse(X)
+        if self.precondition:
+            self._preconditioner = fit_preconditioner(X, sample_weight, centre)
+        else:
+            self._preconditioner = identity(X.shape[1])
+        solver_from_model(self._model, *self._preconditioner, self._theta)
+        model_from_solver(self._theta, *self._preconditioner.maps, self._iterate)
         self._first_moment = np.zeros_like(self._theta)
         self._second_moment = np.zeros_like(self._theta)
+        self._last_gradient = np.zeros(self._theta.shape)
         self.t_ = 0
         n_outputs = targets.shape[1]
         if self.learning_rate == "auto":
             rule = PRESETS[self.optimizer][0]
             gradient = None
             if rule in ADAPTIVE_RULES:
-                gradient = self._gradient_at_zero(X, targets, sample_weight)
+                gradient = self._full_gradient(X, targets, sample_weight)
             self._initial_learning_rate = auto_learning_rate(
                 rule,
                 X,
@@ -254,6 +295,7 @@ class BaseGD(BaseEstimator):
                 self.beta,
                 self.beta2,
                 self.fit_intercept,
+                self._preconditioner,
             )
         else:
             self._initial_learning_rate = float(self.learning_rate)
@@ -272,7 +314,7 @@ class BaseGD(BaseEstimator):
             if hasattr(self, name):
                 delattr(self, name)
         if self.record_path:
-            self._path_steps = [self._theta.reshape(1, -1).copy()]
+            self._path_steps = [self._model.reshape(1, -1).copy()]
 
     def _reset_validation(self, validation):
         if validation is None:
@@ -280,17 +322,14 @@ class BaseGD(BaseEstimator):
             self.best_validation_score_ = None
         else:
             self.validation_scores_ = [np.nan] * self.n_iter_  # epochs of earlier fits
-        self._best_theta = None
+        self._best_state = None
 
-    def _gradient_at_zero(self, X, targets, sample_weight):
-        """Full-batch gradient of the objective at zero coefficients (one pass over X)."""
-        theta = np.zeros((targets.shape[1], X.shape[1] + 1), dtype=X.dtype)
-        moments = np.zeros_like(theta), np.zeros_like(theta)
-        everything = np.arange(X.shape[0])
-        # One plain step of size -1 from zero leaves theta equal to the gradient.
-        self._epoch(X, targets, sample_weight, everything, X.shape[0], theta, *moments,
-                    0, GRADIENT_DESCENT, -1.0, 0.0)  # fmt: skip
-        return theta
+    def _full_gradient(self, X, targets, sample_weight):
+        """The objective's gradient at the model, in the solver's coordinates (one pass)."""
+        _, gradient = full_gradient(_compiled_view(X), targets, sample_weight, self._model,
+                                    *self._preconditioner.maps, self._loss_for(targets.shape[1]),
+                                    self.alpha, self.fit_intercept)  # fmt: skip
+        return gradient
 
     def _resolved_schedule(self, batch, n_samples):
         """``(power_t, adaptive)`` of the schedule: per-step decay, and division on plateaus.
@@ -308,30 +347,53 @@ class BaseGD(BaseEstimator):
             return 0.0, True
         return (self.power_t if self.schedule == "invscaling" else 0.0), self.schedule == "adaptive"
 
-    def _epoch(self, X, targets, sample_weight, order, batch, theta, first, second, t, rule,
-               alpha, power_t, path=None):  # fmt: skip
+    def _stopping_rule(self, X, targets, sample_weight, validation, full_batch, adaptive):
+        """The rule that decides when this fit stops (see ``_stopping``)."""
+        loss = self._loss_for(targets.shape[1])
+        certifier = None
+        if validation is None and can_certify(targets.shape[1], X.shape[1]):
+            certifier = Certifier(X, targets, sample_weight, loss, self._preconditioner,
+                                  self.alpha, self.fit_intercept)  # fmt: skip
+            constant = self._baseline_losses(targets, sample_weight)[1]
+        else:
+            if validation is not None:
+                _, _, weight_val, targets_val = validation
+                constant = self._baseline_losses(targets_val, weight_val)[1]
+            else:
+                constant = self._baseline_losses(targets, sample_weight)[1]
+        return Stopping(self.tol or 0.0, self.n_iter_no_change, certifier, full_batch,
+                        self._reduce_learning_rate if adaptive else None,
+                        self._restore_learning_rate if adaptive else None, constant,
+                        deterministic=full_batch and validation is None)  # fmt: skip
+
+    def _epoch(self, X, targets, sample_weight, order, batch, theta, model, first, second, t,
+               rule, alpha, power_t, path=None, average=None, n_averaged=0):  # fmt: skip
         loss = self._loss_for(targets.shape[1])
         if path is None:
             path = np.empty((0, theta.size), dtype=theta.dtype)
-        if sparse.issparse(X):  # the compiled loop reads CSR through its arrays
-            X = (X.data, X.indices, X.indptr)
-        return run_epoch(X, targets, sample_weight, order, batch, theta, first, second, t, rule,
-                         alpha, power_t, self.beta, self.beta2, self.epsilon, loss, self.alpha,
-                         self.fit_intercept, path)  # fmt: skip
+        if average is None:
+            average, n_averaged = np.empty_like(theta), 0
+        return run_epoch(_compiled_view(X), targets, sample_weight, order, batch, theta, model,
+                         *self._preconditioner.maps, first, second, t, rule, alpha, power_t,
+                         self.beta, self.beta2, self.epsilon, loss, self.alpha,
+                         self.fit_intercept, path, self._last_gradient, average,
+                         n_averaged)  # fmt: skip
 
     def _run_epochs(self, X, targets, sample_weight, rng, max_epochs, validation, stopping):
         """The training loop shared by every estimator, optimizer and entry point."""
         n_samples = X.shape[0]
         rule = PRESETS[self.optimizer][0]
         batch = samples_per_step(self.optimizer, self.batch_size, n_samples)
+        full_batch = is_full_batch(batch, n_samples)
         power_t, adaptive = self._resolved_schedule(batch, n_samples)
         stopping = stopping and self.tol is not None
         baseline = self._baseline_losses(targets, sample_weight)
-        plateau = self._plateau(baseline, validation, is_full_batch(batch, n_samples))
-        converged = False
+        rule_of_stopping = self._stopping_rule(X, targets, sample_weight, validation, full_batch,
+                                               adaptive)  # fmt: skip
         # A full batch sums over every row whatever the order: reading X in
         # order is several times faster than in a shuffled one.
-        shuffled = self.shuffle and not is_full_batch(batch, n_samples)
+        shuffled = self.shuffle and not full_batch
+        self._n_averaged = 0
         with closing(epoch_orders(rng, n_samples, max_epochs, shuffled)) as orders:
             for order in orders:
                 epoch_loss = self._epoch_step(
@@ -342,30 +404,44 @@ class BaseGD(BaseEstimator):
                 monitored = epoch_loss if validation is None else self._validate(validation)
                 self.best_loss_ = min(self.best_loss_, float(monitored))
                 self._print_progress()
-                if not stopping or not plateau.update(monitored):
+                if not stopping:
                     continue
-                if adaptive and self._reduce_learning_rate():
-                    plateau.restart()
-                    continue
-                converged = True
-                break
+                action = rule_of_stopping.update(
+                    epoch_loss, monitored, self._last_gradient, self._model, self._iterate
+                )
+                if action in (ADOPT_ITERATE, AVERAGE_FROM_ITERATE):
+                    self._n_averaged = 0
+                    self._model[:] = self._iterate
+                if action == RESTART_AVERAGING:
+                    self._adopt_average()
+                if action in (STOP, ADOPT_ITERATE):
+                    break
+                if action in (START_AVERAGING, RESTART_AVERAGING, AVERAGE_FROM_ITERATE):
+                    self._average, self._n_averaged = self._theta.copy(), 1
         if validation is not None:
-            self._theta[:] = self._best_theta
+            self._model[:], self._theta[:] = self._best_state
+            self._iterate[:] = self._model
+        self._adopt_average()
+        if stopping and rule_of_stopping.certifier is not None:
+            if not rule_of_stopping.certified:
+                rule_of_stopping.check(self._model, final=True)  # the gap where the fit ended
+            self.optimality_gap_ = float(rule_of_stopping.gap)
         self._sync_coef()
-        if stopping and not converged:
+        message = rule_of_stopping.warning(self.max_iter) if stopping else None
+        if message is not None:
+            warnings.warn(message, ConvergenceWarning, stacklevel=4)
+        if (
+            stopping
+            and not rule_of_stopping.certified
+            and self.fit_intercept
+            and self.loss_curve_[-1] > baseline[1] * (1.0 + max(self.tol, 1e-12))
+        ):
             warnings.warn(
-                f"Maximum number of epochs ({self.max_iter}) reached and the optimization "
-                "has not converged yet; increase max_iter.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-        if stopping and self.fit_intercept and self.loss_curve_[-1] > baseline[1]:
-            warnings.warn(
-                f"The fit ended with a training objective of {self.loss_curve_[-1]:.4g}, worse "
+                f"The fit ended with a training objective of {self.loss_curve_[-1]:.6g}, worse "
                 f"than predicting the {'mean' if is_regressor(self) else 'class frequencies'} "
-                f"({baseline[1]:.4g}): the features are probably on very different scales or "
+                f"({baseline[1]:.6g}): the features are probably on very different scales or "
                 "far from zero, which makes gradient descent crawl. Standardize them, for "
-                "example with sklearn.preprocessing.StandardScaler.",
+                "example with sklearn.preprocessing.StandardScaler, or set precondition=True.",
                 ConvergenceWarning,
                 stacklevel=4,
             )
@@ -374,35 +450,52 @@ class BaseGD(BaseEstimator):
         """One epoch of steps on the model's state; returns its objective (see ``run_epoch``)."""
         path = self._path_buffer(X.shape[0], batch)
         t_before = self.t_
-        epoch_loss, self.t_ = self._epoch(
-            X, targets, sample_weight, order, batch, self._theta, self._first_moment,
-            self._second_moment, self.t_, rule, self._learning_rate_base, power_t, path,
+        epoch_loss, self.t_, self._n_averaged = self._epoch(
+            X, targets, sample_weight, order, batch, self._theta, self._iterate,
+            self._first_moment, self._second_moment, self.t_, rule, self._learning_rate_base,
+            power_t, path, getattr(self, "_average", None), self._n_averaged,
         )  # fmt: skip
+        if self._n_averaged:
+            model_from_solver(self._average, *self._preconditioner.maps, self._model)
+        else:
+            self._model[:] = self._iterate
         if path is not None:
             self._path_steps.append(path[: self.t_ - t_before].copy())
         self.n_iter_ += 1
         self.learning_rate_ = float(step_size(self._learning_rate_base, max(self.t_, 1), power_t))
         return epoch_loss
 
-    def _reduce_learning_rate(self):
+    def _adopt_average(self):
+        """Continue from the averaged iterate: the optimizer's state is the model again."""
+        if self._n_averaged:
+            self._theta[:] = self._average
+            self._iterate[:] = self._model
+            self._n_averaged = 0
+
+    def _reduce_learning_rate(self, limited):
         """The adaptive schedule's division on a plateau; False once the step has run out."""
-        reduced = reduce_on_plateau(self._learning_rate_base, self._initial_learning_rate)
+        reduced = reduce_on_plateau(self._learning_rate_base, self._initial_learning_rate, limited)
         if reduced is None:
             return False
         self._learning_rate_base = self.learning_rate_ = reduced
         return True
+
+    def _restore_learning_rate(self):
+        """Undo one division of the adaptive schedule, up to the initial step."""
+        restored = restore_after_plateau(self._learning_rate_base, self._initial_learning_rate)
+        self._learning_rate_base = self.learning_rate_ = restored
 
     def _path_buffer(self, n_samples, batch):
         """Room for one epoch of the coefficient path, or None when not recording."""
         if not self.record_path:
             return None
         if not hasattr(self, "_path_steps"):  # warm start from a fit that did not record
-            self._path_steps = [self._theta.reshape(1, -1).copy()]
+            self._path_steps = [self._model.reshape(1, -1).copy()]
         n_steps = -(-n_samples // batch)
-        return np.empty((n_steps, self._theta.size), dtype=self._theta.dtype)
+        return np.empty((n_steps, self._model.size), dtype=self._model.dtype)
 
     def _baseline_losses(self, targets, sample_weight):
-        """Losses of predicting zero (where training starts) and of the best constant.
+        """Losses of predicting zero and of the best constant (where training starts).
 
         The constant model is the intercept-only fit (mean target, class
         frequencies); without an intercept it is the zero model.
@@ -415,23 +508,6 @@ class BaseGD(BaseEstimator):
         raw = np.broadcast_to(constant, targets.shape)
         return zero, mean_loss(loss, raw, targets, sample_weight)
 
-    def _plateau(self, baseline, validation, full_batch):
-        """The stopping rule's counter, on the training or (early stopping) validation loss.
-
-        The threshold is ``tol`` times the loss of the best constant model on the
-        same rows (the zero model if that is 0), so neither rescaling nor
-        offsetting ``y`` changes when a fit stops. The training loss of full
-        batches is deterministic: it must stop changing, not just stop improving
-        (see ``Plateau``).
-        """
-        if validation is not None:
-            _, _, weight_val, targets_val = validation
-            baseline = self._baseline_losses(targets_val, weight_val)
-        zero, constant = baseline
-        scale = constant if constant > 0 else zero
-        deterministic = full_batch and validation is None
-        return Plateau((self.tol or 0.0) * scale, self.n_iter_no_change, deterministic)
-
     def _validate(self, validation):
         """Score the held-out rows, keep the best coefficients; return the validation loss.
 
@@ -440,10 +516,10 @@ class BaseGD(BaseEstimator):
         """
         X_val, y_val, weight_val, targets_val = validation
         self.validation_scores_.append(float(self.score(X_val, y_val, sample_weight=weight_val)))
-        raw = raw_output(X_val, self._theta[:, :-1], self._theta[:, -1])
+        raw = raw_output(X_val, self._model[:, :-1], self._model[:, -1])
         loss = mean_loss(self._loss_for(targets_val.shape[1]), raw, targets_val, weight_val)
-        if self._best_theta is None or loss < self.best_loss_:
-            self._best_theta = self._theta.copy()
+        if self._best_state is None or loss < self.best_loss_:
+            self._best_state = self._model.copy(), self._theta.copy()  # not averaging
             self.best_validation_score_ = self.validation_scores_[-1]
         return loss
 
@@ -460,7 +536,7 @@ class BaseGD(BaseEstimator):
 
     def _check_divergence(self, epoch_loss, zero_model_loss):
         """Stop before numbers overflow: non-finite, or a millionfold worse than all zeros."""
-        finite = np.isfinite(epoch_loss) and np.all(np.isfinite(self._theta))
+        finite = np.isfinite(epoch_loss) and np.all(np.isfinite(self._iterate))
         if finite and epoch_loss <= DIVERGENCE_FACTOR * max(zero_model_loss, np.finfo(float).tiny):
             return
         raise ValueError(
@@ -477,11 +553,11 @@ class BaseGD(BaseEstimator):
         )
 
     def _sync_coef(self):
-        coef, intercept = self._split_theta(self._theta.copy())
+        coef, intercept = self._split_theta(self._model.copy())
         self.coef_ = coef
         self.intercept_ = float(intercept) if np.ndim(intercept) == 0 else intercept
         if self.record_path:
-            thetas = np.concatenate(self._path_steps).reshape(-1, *self._theta.shape)
+            thetas = np.concatenate(self._path_steps).reshape(-1, *self._model.shape)
             self.coef_path_, self.intercept_path_ = self._split_theta(thetas)
 
     # -- prediction ------------------------------------------------------------
@@ -490,7 +566,7 @@ class BaseGD(BaseEstimator):
         """Raw model output, shape (n_samples, n_outputs)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32])
-        return raw_output(X, self._theta[:, :-1], self._theta[:, -1])
+        return raw_output(X, self._model[:, :-1], self._model[:, -1])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -72,7 +72,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
         epsilon=1e-8,
         batch_size=32,
         max_iter=5000,
-        tol=1e-6,
+        tol=1e-4,
         n_iter_no_change=10,
         alpha=1e-4,
         fit_intercept=True,
@@ -83,6 +83,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
         early_stopping=False,
         validation_fraction=0.1,
         record_path=False,
+        precondition=True,
         class_weight=None,
     ):
         self.optimizer = optimizer
@@ -105,6 +106,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.record_path = record_path
+        self.precondition = precondition
         self.class_weight = class_weight
 
     _parameter_constraints: dict = {

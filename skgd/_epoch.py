@@ -6,6 +6,10 @@ predictions, so ``X`` is read once per epoch whatever the batch size. ``X``,
 coefficients and moments keep the input's dtype (float32 stays float32); the
 gradient and the loss are accumulated in float64, so a float32 full batch of
 many rows sums without drifting.
+
+The update rule steps on the solver's parameters ``theta`` (standardized
+coordinates, see ``_precondition``); predictions use the model's own
+parameters ``model``, mapped from ``theta`` after every step.
 """
 
 import numpy as np
@@ -13,6 +17,7 @@ from numba import njit
 
 from ._losses import l2_penalty, loss_row
 from ._optimizers import apply_rule
+from ._precondition import model_from_solver, solver_gradient
 from ._prefetch import ROWS_AHEAD, prefetch_row
 from ._rows import prefetch_sample, row_axpy, row_dot
 from ._schedules import step_size
@@ -20,6 +25,46 @@ from ._schedules import step_size
 # Reassociation lets LLVM vectorize the dot products and gradient sums; the
 # flags that assume finite numbers are left out, so divergence still shows.
 FAST_MATH = {"reassoc", "contract", "arcp", "nsz"}
+
+
+@njit(cache=True, nogil=True, fastmath=FAST_MATH, inline="always")
+def accumulate_rows(X, targets, sample_weight, order, start, stop, model, loss, grad, raw, dloss):
+    """Add ``sum_i w_i * dloss_i * [x_i, 1]`` over rows ``order[start:stop]`` to ``grad``.
+
+    Returns the rows' weighted loss and their total weight.
+    """
+    n_rows = order.shape[0]
+    n_outputs, n_params = model.shape
+    n_features = n_params - 1
+    total_loss = 0.0
+    total_weight = 0.0
+    for p in range(start, stop):
+        if p + ROWS_AHEAD < n_rows:
+            ahead = order[p + ROWS_AHEAD]
+            prefetch_sample(X, ahead)
+            prefetch_row(targets, ahead)
+            prefetch_row(sample_weight, ahead)
+        i = order[p]
+        weight = sample_weight[i]
+        if weight == 0.0:
+            continue
+        for k in range(n_outputs):
+            raw[k] = model[k, n_features] + row_dot(X, i, model, k)
+        total_loss += weight * loss_row(loss, raw, targets, i, dloss)
+        total_weight += weight
+        for k in range(n_outputs):
+            c = weight * dloss[k]
+            row_axpy(X, i, c, grad, k)
+            grad[k, n_features] += c
+    return total_loss, total_weight
+
+
+@njit(cache=True, nogil=True)
+def mean_weight_of(sample_weight):
+    total = 0.0
+    for i in range(sample_weight.shape[0]):  # in storage order
+        total += sample_weight[i]
+    return total / sample_weight.shape[0]
 
 
 # nogil: the next epoch's shuffle is drawn on another thread meanwhile (_orders).
@@ -31,6 +76,9 @@ def run_epoch(
     order,
     batch_size,
     theta,
+    model,
+    shift,
+    inverse_scale,
     first_moment,
     second_moment,
     t,
@@ -44,43 +92,52 @@ def run_epoch(
     l2,
     fit_intercept,
     path,
+    last_gradient,
+    average,
+    n_averaged,
 ):
-    """Run one epoch in place on ``theta`` and the rule's moments.
+    """Run one epoch in place on ``theta``, ``model`` and the rule's moments.
 
     ``order`` is a permutation of the row indices: the epoch visits every row
     once, in that order.
 
-    ``theta`` has shape (n_outputs, n_features + 1): coefficients, then the
-    intercept. The gradient of a batch B is the unbiased estimate of the
-    objective's gradient::
+    ``theta`` (the solver's parameters) and ``model`` (the model's, kept equal
+    to ``model_from_solver(theta, shift, inverse_scale)``) have shape
+    (n_outputs, n_features + 1): coefficients, then the intercept. The gradient
+    of a batch B is the unbiased estimate of the objective's gradient in the
+    solver's coordinates (``solver_gradient`` of)::
 
-        g = sum_{i in B} w_i * dloss_i * [x_i, 1] / (|B| * mean(w)) + 2 * l2 * [W, 0]
+        G = sum_{i in B} w_i * dloss_i * [x_i, 1] / (|B| * mean(w))
 
     which for a full batch is exactly the gradient of the weighted objective.
 
     When ``path`` has rows (one per step of the epoch), row ``s`` receives the
-    flattened ``theta`` after the epoch's step ``s``; pass an empty array to
-    record nothing.
+    flattened ``model`` after the epoch's step ``s``; pass an empty array to
+    record nothing. ``last_gradient`` receives the gradient of the epoch's
+    last step (for a full batch: the objective's gradient at the start).
 
-    Returns ``(epoch_loss, t)``: the objective averaged over the epoch's batches,
-    each term evaluated at the parameters just before that batch's step, and
-    the number of steps taken so far.
+    With ``n_averaged > 0``, ``average`` is the running mean of the last
+    ``n_averaged`` values of ``theta`` and each step adds to it (Polyak-Ruppert
+    averaging, which removes the noise of stochastic steps); 0 averages nothing.
+
+    Returns ``(epoch_loss, t, n_averaged)``: the objective averaged over the
+    epoch's batches, each term evaluated at the parameters just before that
+    batch's step, the number of steps taken so far, and of steps averaged.
     """
     n_rows = order.shape[0]
     n_outputs, n_params = theta.shape  # X: a 2-D array or a CSR (data, indices, indptr)
     n_features = n_params - 1
-    mean_weight = 0.0
-    for i in range(n_rows):  # in storage order: ``order`` visits every row once
-        mean_weight += sample_weight[i]
-    mean_weight /= n_rows
+    mean_weight = mean_weight_of(sample_weight)
 
     grad = np.zeros((n_outputs, n_params))
     raw = np.empty(n_outputs)
     dloss = np.empty(n_outputs)
     flat_theta = theta.reshape(-1)
+    flat_model = model.reshape(-1)
     flat_grad = grad.reshape(-1)
     flat_first = first_moment.reshape(-1)
     flat_second = second_moment.reshape(-1)
+    flat_average = average.reshape(-1)
 
     record_path = path.shape[0] > 0
     steps_this_epoch = 0
@@ -88,35 +145,15 @@ def run_epoch(
     for start in range(0, n_rows, batch_size):
         stop = min(start + batch_size, n_rows)
         grad[:] = 0.0
-        batch_loss = 0.0
-        batch_weight = 0.0
-        for p in range(start, stop):
-            if p + ROWS_AHEAD < n_rows:
-                ahead = order[p + ROWS_AHEAD]
-                prefetch_sample(X, ahead)
-                prefetch_row(targets, ahead)
-                prefetch_row(sample_weight, ahead)
-            i = order[p]
-            weight = sample_weight[i]
-            if weight == 0.0:
-                continue
-            for k in range(n_outputs):
-                raw[k] = theta[k, n_features] + row_dot(X, i, theta, k)
-            batch_loss += weight * loss_row(loss, raw, targets, i, dloss)
-            batch_weight += weight
-            for k in range(n_outputs):
-                c = weight * dloss[k]
-                row_axpy(X, i, c, grad, k)
-                grad[k, n_features] += c
+        batch_loss, batch_weight = accumulate_rows(
+            X, targets, sample_weight, order, start, stop, model, loss, grad, raw, dloss
+        )
         if batch_weight == 0.0:
             continue  # only zero-weight rows: as if they were not there
 
-        scale = 1.0 / ((stop - start) * mean_weight)
-        penalty = l2_penalty(theta, l2, n_features)
-        for k in range(n_outputs):
-            for j in range(n_features):
-                grad[k, j] = grad[k, j] * scale + 2.0 * l2 * theta[k, j]
-            grad[k, n_features] = grad[k, n_features] * scale if fit_intercept else 0.0
+        penalty = l2_penalty(model, l2, n_features)
+        solver_gradient(grad, 1.0 / ((stop - start) * mean_weight), model, shift, inverse_scale, l2,
+                        fit_intercept, grad)  # fmt: skip
         epoch_loss += batch_loss + (stop - start) * mean_weight * penalty
 
         t += 1
@@ -132,7 +169,32 @@ def run_epoch(
             beta2,
             epsilon,
         )
+        model_from_solver(theta, shift, inverse_scale, model)
+        if n_averaged > 0:
+            n_averaged += 1
+            for j in range(flat_theta.shape[0]):
+                flat_average[j] += (flat_theta[j] - flat_average[j]) / n_averaged
         if record_path:
-            path[steps_this_epoch] = flat_theta
+            path[steps_this_epoch] = flat_model
             steps_this_epoch += 1
-    return epoch_loss / (n_rows * mean_weight), t
+    last_gradient[:] = grad
+    return epoch_loss / (n_rows * mean_weight), t, n_averaged
+
+
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
+def full_gradient(X, targets, sample_weight, model, shift, inverse_scale, loss, l2,
+                  fit_intercept):  # fmt: skip
+    """The objective at ``model`` and its gradient in the solver's coordinates: one pass."""
+    n_rows = sample_weight.shape[0]
+    n_outputs, n_params = model.shape
+    grad = np.zeros((n_outputs, n_params))
+    raw = np.empty(n_outputs)
+    dloss = np.empty(n_outputs)
+    order = np.arange(n_rows)
+    total_loss, _ = accumulate_rows(
+        X, targets, sample_weight, order, 0, n_rows, model, loss, grad, raw, dloss
+    )
+    total_weight = mean_weight_of(sample_weight) * n_rows
+    solver_gradient(grad, 1.0 / total_weight, model, shift, inverse_scale, l2, fit_intercept, grad)
+    value = total_loss / total_weight + l2_penalty(model, l2, n_params - 1)
+    return value, grad

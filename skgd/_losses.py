@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 from numba.extending import overload
+from scipy import special
 
 # ``curvature`` bounds the second derivative of the loss with respect to the raw
 # prediction (per output). The objective's smoothness constant is this bound
@@ -159,3 +160,23 @@ def _weighted_mean_loss(loss, raw, targets, sample_weight):
     for i in range(raw.shape[0]):
         total += sample_weight[i] * loss_row(loss, raw[i], targets, i, dloss)
     return total / sample_weight.sum()
+
+
+def output_curvature(loss, raw):
+    """Second derivative of each sample's loss in its raw outputs: (n_samples, K, K).
+
+    Squared error: ``2 / K`` on the diagonal; logistic: ``p (1 - p)``; softmax:
+    ``diag(p) - p p^T`` (``p`` the predicted probabilities).
+    """
+    n_samples, n_outputs = raw.shape
+    if isinstance(loss, SquaredError):
+        curvature = np.zeros((n_samples, n_outputs, n_outputs))
+        curvature[:, np.arange(n_outputs), np.arange(n_outputs)] = 2.0 / n_outputs
+        return curvature
+    if isinstance(loss, Logistic):
+        probability = special.expit(raw)
+        return (probability * (1.0 - probability))[:, :, None]
+    probability = special.softmax(raw, axis=1)
+    curvature = -probability[:, :, None] * probability[:, None, :]
+    curvature[:, np.arange(n_outputs), np.arange(n_outputs)] += probability
+    return curvature

@@ -62,7 +62,7 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
         epsilon=1e-8,
         batch_size=32,
         max_iter=5000,
-        tol=1e-6,
+        tol=1e-4,
         n_iter_no_change=10,
         alpha=0.0,
         fit_intercept=True,
@@ -73,6 +73,7 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
         early_stopping=False,
         validation_fraction=0.1,
         record_path=False,
+        precondition=True,
     ):
         self.optimizer = optimizer
         self.learning_rate = learning_rate
@@ -94,6 +95,7 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.record_path = record_path
+        self.precondition = precondition
 
     def _target_validation(self):
         return {"multi_output": True, "y_numeric": True}

@@ -3,8 +3,10 @@
 * ``"constant"``: ``alpha_t = alpha0``.
 * ``"invscaling"``: ``alpha_t = alpha0 / t ** power_t`` at step ``t`` (1-based).
 * ``"adaptive"``: ``alpha0`` until ``n_iter_no_change`` epochs in a row fail to
-  improve the objective by ``tol``; then ``alpha`` is divided by 5 and the count
-  restarts. Training stops when a plateau is reached with ``alpha`` already below
+  improve the objective by ``tol`` (relative) and the fit is not yet within
+  ``tol`` of the optimum (``_stopping``); then ``alpha`` is divided by 5 and the
+  count restarts. A fit that cannot certify its gap (early stopping) stops when
+  a plateau is reached with ``alpha`` already below
   ``alpha0 * ADAPTIVE_MIN_FRACTION``.
 
 Per-step schedules run inside the compiled epoch (``step_size``); the adaptive
@@ -32,16 +34,17 @@ class Plateau:
     """Counts epochs in a row in which the monitored loss stalled.
 
     With ``deterministic=False`` (scikit-learn's rule, for noisy losses) an epoch
-    stalls when it does not improve on the best loss so far by ``threshold``.
-    A deterministic loss sequence (full batches) has converged when it stops
-    *changing*: there an epoch stalls when it moves less than ``threshold``
-    from the previous one, so a momentum fit whose loss swings back up for a
-    few epochs is not mistaken for a converged one.
+    stalls when it does not improve on the best loss so far by ``tol`` times
+    that loss (or times ``floor``, if larger). A deterministic loss sequence
+    (full batches) has stalled when it stops *changing*: there an epoch stalls
+    when it moves less than that from the previous one, so a momentum fit
+    whose loss swings back up for a few epochs is not mistaken for a converged one.
     """
 
-    def __init__(self, threshold, patience, deterministic=False):
-        self.threshold = threshold
+    def __init__(self, tol, patience, floor=0.0, deterministic=False):
+        self.tol = tol
         self.patience = patience
+        self.floor = floor
         self.deterministic = deterministic
         self.best_loss = float("inf")
         self.previous_loss = float("inf")
@@ -49,10 +52,12 @@ class Plateau:
 
     def update(self, loss):
         """Record an epoch's loss; return True when the patience has run out."""
+        reference = self.previous_loss if self.deterministic else self.best_loss
+        threshold = self.tol * max(abs(reference), self.floor)
         if self.deterministic:
-            stalled = abs(loss - self.previous_loss) <= self.threshold
+            stalled = abs(loss - self.previous_loss) <= threshold
         else:
-            stalled = loss > self.best_loss - self.threshold
+            stalled = loss > self.best_loss - threshold
         self.n_stalled_epochs = self.n_stalled_epochs + 1 if stalled else 0
         self.best_loss = min(self.best_loss, loss)
         self.previous_loss = loss
@@ -62,8 +67,17 @@ class Plateau:
         self.n_stalled_epochs = 0
 
 
-def reduce_on_plateau(alpha, alpha0):
-    """The adaptive schedule's next step size, or None when it has run out."""
-    if alpha < alpha0 * ADAPTIVE_MIN_FRACTION:
+def reduce_on_plateau(alpha, alpha0, limited=True):
+    """The adaptive schedule's next step size, or None when it has run out.
+
+    ``limited``: a fit that cannot certify its gap stops once the step is below
+    ``alpha0 * ADAPTIVE_MIN_FRACTION``; a certified fit divides as long as it runs.
+    """
+    if limited and alpha < alpha0 * ADAPTIVE_MIN_FRACTION:
         return None
     return alpha / ADAPTIVE_DIVISOR
+
+
+def restore_after_plateau(alpha, alpha0):
+    """Undo one of the adaptive schedule's divisions, never beyond ``alpha0``."""
+    return min(alpha * ADAPTIVE_DIVISOR, alpha0)

@@ -40,16 +40,19 @@ The adaptive schedule then shrinks either step as the fit settles.
 """
 
 import numpy as np
-from sklearn.utils.extmath import row_norms
 
 from ._losses import SquaredError
 from ._optimizers import ADAPTIVE_RULES, GRADIENT_DESCENT, MOMENTUM, RMSPROP, is_full_batch
+from ._precondition import solver_row_norms
 
 N_POWER_ITERATIONS = 10
 # Rows used to estimate lambda_max: a representative subset's Gram matrix (see
 # _spread_rows) has nearly the same top eigenvalue, and a step from a slight
 # underestimate stays below the 2 / L stability limit.
 MAX_ROWS_FOR_EIGENVALUE = 20_000
+HEAVY_ROW_FACTOR = 4.0
+# Gradient coordinates below this fraction of the largest are rounding noise.
+ROUNDING_NOISE = 1e-8
 
 
 def curvature_bound(loss, n_outputs):
@@ -72,12 +75,47 @@ def _spread_rows(n_samples, n_rows):
     return np.minimum(starts + offsets, n_samples - 1)
 
 
-def largest_gram_eigenvalue(X, sample_weight, fit_intercept):
-    """Power-iteration estimate of lambda_max(A^T W A / sum(w)), A = [X, 1]."""
+def _eigenvalue_rows(row_curvatures, sample_weight):
+    """Rows and weights of a smaller Gram matrix with nearly the same top eigenvalue.
+
+    Every heavy row (curvature above ``HEAVY_ROW_FACTOR`` times the weighted
+    mean, at most ``MAX_ROWS_FOR_EIGENVALUE`` of the heaviest) keeps its own
+    weight: a handful of large rows can make the top eigenvalue, and a random
+    subset would miss them. The other rows are represented by a spread subset
+    (``_spread_rows``) whose weights are scaled up to their total.
+    """
+    n_samples = row_curvatures.shape[0]
+    mean = np.average(row_curvatures, weights=sample_weight)
+    heavy = np.flatnonzero((row_curvatures > HEAVY_ROW_FACTOR * mean) & (sample_weight > 0))
+    if heavy.size > MAX_ROWS_FOR_EIGENVALUE:
+        heavy = heavy[np.argsort(row_curvatures[heavy])[-MAX_ROWS_FOR_EIGENVALUE:]]
+    light = np.ones(n_samples, dtype=bool)
+    light[heavy] = False
+    spread = _spread_rows(n_samples, MAX_ROWS_FOR_EIGENVALUE)
+    spread = np.unique(spread[light[spread]])
+    light_total, spread_total = sample_weight[light].sum(), sample_weight[spread].sum()
+    if light_total > 0 and spread_total == 0:
+        return None  # the subset has no weight: use every row
+    factor = light_total / spread_total if spread_total > 0 else 0.0
+    rows = np.concatenate([heavy, spread])
+    weights = np.concatenate([sample_weight[heavy], factor * sample_weight[spread]])
+    return rows, weights
+
+
+def largest_gram_eigenvalue(X, sample_weight, fit_intercept, preconditioner, row_curvatures=None):
+    """Power-iteration estimate of lambda_max(A^T W A / sum(w)), A = [(X - mu) / sigma, 1].
+
+    ``row_curvatures`` (the rows' ``||a_i||^2``, computed when not given)
+    decide which rows a large ``X`` is estimated from (``_eigenvalue_rows``).
+    """
+    shift, scale = preconditioner
     if X.shape[0] > MAX_ROWS_FOR_EIGENVALUE:
-        rows = _spread_rows(X.shape[0], MAX_ROWS_FOR_EIGENVALUE)
-        if sample_weight[rows].sum() > 0:
-            X, sample_weight = X[rows], sample_weight[rows]
+        if row_curvatures is None:
+            row_curvatures = solver_row_norms(X, preconditioner) + float(fit_intercept)
+        subset = _eigenvalue_rows(row_curvatures, sample_weight)
+        if subset is not None:
+            rows, sample_weight = subset
+            X = X[rows]
     weights = sample_weight / sample_weight.sum()
     n_features = X.shape[1]
     # A fixed random start keeps the step independent of random_state and is
@@ -87,16 +125,20 @@ def largest_gram_eigenvalue(X, sample_weight, fit_intercept):
     start = np.random.RandomState(0).normal(size=n_features + int(fit_intercept))
     vector = start.astype(X.dtype)
     weights = weights.astype(X.dtype)
+    inverse_scale = (1.0 / scale).astype(X.dtype)
+    offset = (shift / scale).astype(X.dtype)
     eigenvalue = 0.0
     for _ in range(N_POWER_ITERATIONS):
-        projected = X @ vector[:n_features]
+        # A v = X (v / sigma) - (mu / sigma) . v [+ v_b]
+        projected = X @ (vector[:n_features] * inverse_scale) - offset @ vector[:n_features]
         if fit_intercept:
             projected += vector[-1]
         weighted = weights * projected
         image = np.empty_like(vector)
-        image[:n_features] = X.T @ weighted
+        total = weighted.sum()
+        image[:n_features] = (X.T @ weighted) * inverse_scale - offset * total
         if fit_intercept:
-            image[-1] = weighted.sum()
+            image[-1] = total
         eigenvalue = float(vector @ image) / float(vector @ vector)
         # Scale by the largest entry, not the 2-norm, whose squares overflow
         # long before the entries do.
@@ -107,23 +149,48 @@ def largest_gram_eigenvalue(X, sample_weight, fit_intercept):
     return eigenvalue
 
 
-def largest_row_curvature(X, sample_weight, fit_intercept):
+def largest_row_curvature(row_curvatures, sample_weight):
     """max_i (w_i / mean(w)) * ||a_i||^2."""
-    squared_norms = row_norms(X, squared=True).astype(np.float64) + float(fit_intercept)
-    return float(np.max(sample_weight / sample_weight.mean() * squared_norms))
+    return float(np.max(sample_weight / sample_weight.mean() * row_curvatures))
+
+
+def first_step_lengths(gradient, smoothness):
+    """``|g_j| / L`` of the coordinates whose gradient is not zero up to rounding.
+
+    A coordinate whose true gradient is zero (a class whose mean feature
+    equals the overall mean, an orthogonal design's other factors) comes out as
+    rounding noise, some 1e-17 of the others: it must not set the step.
+    """
+    magnitude = np.abs(gradient.reshape(-1))
+    significant = magnitude > ROUNDING_NOISE * np.max(magnitude, initial=0.0)
+    return magnitude[significant] / smoothness
 
 
 def auto_learning_rate(
-    rule, X, gradient_at_zero, sample_weight, batch, loss, n_outputs, l2, beta, beta2, fit_intercept
-):
-    """Step size for ``learning_rate="auto"`` (see the module docstring)."""
+    rule, X, gradient, sample_weight, batch, loss, n_outputs, l2, beta, beta2, fit_intercept,
+    preconditioner,
+):  # fmt: skip
+    """Step size for ``learning_rate="auto"`` (see the module docstring).
+
+    ``gradient`` is the objective's gradient where training starts, in the
+    solver's coordinates (used by RMSprop and Adam).
+    """
     n_samples = X.shape[0]
     c = curvature_bound(loss, n_outputs)
-    full = c * largest_gram_eigenvalue(X, sample_weight, fit_intercept) + 2.0 * l2
+    # The penalty's curvature in the solver's coordinates is 2 l2 / sigma_j^2.
+    penalty = 2.0 * l2 / float(np.min(preconditioner.scale)) ** 2 if l2 else 0.0
+    row_curvatures = None
+    if not (is_full_batch(batch, n_samples) or rule in ADAPTIVE_RULES) or (
+        X.shape[0] > MAX_ROWS_FOR_EIGENVALUE
+    ):
+        row_curvatures = solver_row_norms(X, preconditioner) + float(fit_intercept)
+    eigenvalue = largest_gram_eigenvalue(X, sample_weight, fit_intercept, preconditioner,
+                                         row_curvatures)  # fmt: skip
+    full = c * eigenvalue + penalty
     if is_full_batch(batch, n_samples) or rule in ADAPTIVE_RULES:
         smoothness = full
     else:
-        per_sample = c * largest_row_curvature(X, sample_weight, fit_intercept) + 2.0 * l2
+        per_sample = c * largest_row_curvature(row_curvatures, sample_weight) + penalty
         smoothness = (n_samples * (batch - 1) * full + (n_samples - batch) * per_sample) / (
             batch * (n_samples - 1)
         )
@@ -136,7 +203,7 @@ def auto_learning_rate(
         if not is_full_batch(batch, n_samples):
             return 1.0 / smoothness  # noisy steps: its long-run step alpha must stay safe
         return 1.0 / ((1.0 - beta) * smoothness)
-    first_step = np.abs(gradient_at_zero[gradient_at_zero != 0.0]) / smoothness
+    first_step = first_step_lengths(gradient, smoothness)
     if first_step.size == 0:
         return 1.0  # zero gradient: already at the optimum
     if rule == RMSPROP:

@@ -1,0 +1,190 @@
+"""How far a fit may be above the optimum of its objective: the certificate behind ``tol``.
+
+At parameters ``theta`` with full gradient ``g`` and Hessian ``H`` (both in the
+solver's coordinates, see ``_precondition``), the Newton decrement squared
+
+    gap(theta) = g^T H^{-1} g
+
+estimates ``J(theta) - J*``. The objective is quadratic for the squared error,
+and there ``J - J* = g^T H^{-1} g / 2`` exactly: the estimate is twice the gap.
+For the log-losses it is the same quantity at the local quadratic model, which
+bounds the gap near the optimum (``J - J* <= gap`` for self-concordant
+objectives once ``gap < 0.68^2``, Boyd & Vandenberghe 9.6.3); far from it the
+estimate is large and no fit stops on it.
+
+``H`` is formed exactly, ``O(n_samples * n_parameters^2)`` work, so only fits
+with at most ``MAX_CERTIFIED_PARAMETERS`` parameters are certified; the
+squared error's ``H`` does not depend on ``theta`` and is factored once per fit.
+"""
+
+import numpy as np
+from scipy import linalg, sparse
+
+from ._epoch import full_gradient
+from ._losses import Softmax, SquaredError, output_curvature, raw_output
+from ._precondition import CHUNK_ROWS, solver_design
+
+MAX_CERTIFIED_PARAMETERS = 1000
+# An estimate from an older Hessian this many times above the threshold is
+# trusted to fail; closer, the Hessian is formed anew.
+SCREEN_MARGIN = 4.0
+
+# Below this fraction of the largest eigenvalue a direction of H is treated as
+# flat (rounding); the gradient has no component there.
+FLAT_DIRECTION = 1e-13
+
+
+def can_certify(n_outputs, n_features):
+    """Whether a fit of this size gets the exact certificate."""
+    return n_outputs * (n_features + 1) <= MAX_CERTIFIED_PARAMETERS
+
+
+def _weighted_gram(design, weights):
+    """``A^T diag(weights) A`` with ``A = [Z, 1]``; ``design`` is that ``A`` or its sparse ``Z``."""
+    if not sparse.issparse(design):
+        return design.T @ (weights[:, None] * design)
+    n_features = design.shape[1]
+    gram = np.empty((n_features + 1, n_features + 1))
+    gram[:-1, :-1] = (design.T @ design.multiply(weights[:, None])).toarray()
+    gram[:-1, -1] = gram[-1, :-1] = design.T @ weights
+    gram[-1, -1] = weights.sum()
+    return gram
+
+
+def hessian(X, sample_weight, model, preconditioner, loss, l2, fit_intercept):
+    """Hessian of the objective at ``model`` in the solver's coordinates.
+
+    Square, of side ``n_outputs * (n_features + 1)``, ordered as
+    ``theta.reshape(-1)`` (output-major, intercept last). An intercept that is
+    not fitted is a fixed coordinate: its row and column are the identity's.
+    """
+    n_outputs, n_params = model.shape
+    n_features = n_params - 1
+    weights = np.asarray(sample_weight, dtype=np.float64) / float(np.sum(sample_weight))
+    blocks = np.zeros((n_outputs, n_outputs, n_params, n_params))
+    coef, intercept = model[:, :-1].astype(np.float64), model[:, -1].astype(np.float64)
+    for start in range(0, X.shape[0], CHUNK_ROWS):
+        rows = slice(start, start + CHUNK_ROWS)
+        design = solver_design(X[rows], preconditioner)
+        raw = raw_output(X[rows], coef, intercept)
+        curvature = output_curvature(loss, raw) * weights[rows, None, None]
+        for k in range(n_outputs):
+            if isinstance(loss, SquaredError):  # the same diagonal block for every output
+                if k == 0:
+                    blocks[0, 0] += _weighted_gram(design, curvature[:, 0, 0])
+                continue
+            for m in range(k, n_outputs):
+                blocks[k, m] += _weighted_gram(design, curvature[:, k, m])
+    _, scale = preconditioner
+    penalty = 2.0 * l2 / scale**2  # of l2 * sum_j (W'_kj / sigma_j)^2
+    for k in range(n_outputs):
+        if isinstance(loss, SquaredError):
+            blocks[k, k] = blocks[0, 0]
+        for m in range(k + 1, n_outputs):
+            blocks[m, k] = blocks[k, m].T
+        blocks[k, k][np.arange(n_features), np.arange(n_features)] += penalty
+        if not fit_intercept:
+            blocks[k, :, -1, :] = blocks[k, :, :, -1] = 0.0
+            blocks[k, k, -1, -1] = 1.0
+    return blocks.transpose(0, 2, 1, 3).reshape(n_outputs * n_params, n_outputs * n_params)
+
+
+def _flat_softmax_directions(n_outputs, n_params, l2, fit_intercept):
+    """Directions along which softmax's objective is constant: adding one number to every class.
+
+    The intercepts always (when fitted); a feature's coefficients too when
+    unpenalized. The gradient has no component along them, so adding them to
+    ``H`` makes it invertible without changing ``g^T H^+ g``.
+    """
+    columns = ([n_params - 1] if fit_intercept else []) + (
+        list(range(n_params - 1)) if l2 == 0 else []
+    )
+    directions = np.zeros((n_outputs * n_params, len(columns)))
+    for d, j in enumerate(columns):
+        directions[np.arange(n_outputs) * n_params + j, d] = 1.0 / np.sqrt(n_outputs)
+    return directions
+
+
+class InverseHessian:
+    """``g -> g^T H^+ g`` for one Hessian, factored once (see the module docstring).
+
+    Softmax's flat directions (``_flat_softmax_directions``) are added to ``H``
+    first, with the scale of its diagonal, so that it can be factored; a
+    Hessian flat in other directions too (a constant feature without penalty)
+    falls back on its eigendecomposition, ignoring directions below
+    ``FLAT_DIRECTION`` of its largest eigenvalue.
+    """
+
+    def __init__(self, H, flat_directions=None):
+        size = float(np.max(np.abs(np.diag(H)))) if H.size else 0.0
+        self.zero = size == 0.0
+        if self.zero:
+            return
+        H = H.copy()
+        if flat_directions is not None and flat_directions.size:
+            H += size * flat_directions @ flat_directions.T
+        self.factor = self.eigen = None
+        try:
+            self.factor = linalg.cho_factor(H + FLAT_DIRECTION * size * np.eye(H.shape[0]))
+        except linalg.LinAlgError:
+            eigenvalues, vectors = linalg.eigh(H)
+            kept = eigenvalues > FLAT_DIRECTION * size
+            self.eigen = eigenvalues[kept], vectors[:, kept]
+
+    def decrement(self, gradient):
+        """``g^T H^+ g``: the certificate's estimate of the gap."""
+        g = gradient.reshape(-1).astype(np.float64)
+        if self.zero:
+            return 0.0 if not np.any(g) else np.inf
+        if self.factor is not None:
+            return float(g @ linalg.cho_solve(self.factor, g))
+        eigenvalues, vectors = self.eigen
+        return float(np.sum((vectors.T @ g) ** 2 / eigenvalues))
+
+
+class Certifier:
+    """Full-gradient checks of a fit's distance to the optimum, on its training data."""
+
+    def __init__(self, X, targets, sample_weight, loss, preconditioner, l2, fit_intercept):
+        self.data = X, targets, sample_weight
+        self.loss = loss
+        self.preconditioner = preconditioner
+        self.l2 = l2
+        self.fit_intercept = fit_intercept
+        self._hessian = None
+        self._flat = None
+        n_outputs, n_features = targets.shape[1], X.shape[1]
+        if isinstance(loss, Softmax):
+            self._flat = _flat_softmax_directions(n_outputs, n_features + 1, l2, fit_intercept)
+
+    def _update_hessian(self, model):
+        if self._hessian is not None and isinstance(self.loss, SquaredError):
+            return  # quadratic objective: H does not depend on the parameters
+        X, _, sample_weight = self.data
+        H = hessian(X, sample_weight, model, self.preconditioner, self.loss, self.l2,
+                    self.fit_intercept)  # fmt: skip
+        self._hessian = InverseHessian(H, self._flat)
+
+    def estimate(self, gradient):
+        """The gap estimate from ``gradient`` and the last Hessian formed (a quick screen)."""
+        if self._hessian is None:
+            return np.inf
+        return self._hessian.decrement(gradient)
+
+    def check(self, model, threshold=np.inf):
+        """``(J(model), gap estimate)`` from one full pass and the Hessian.
+
+        The Hessian is formed anew at ``model`` when the estimate with the last
+        one is within ``SCREEN_MARGIN`` of ``threshold`` (a certificate is at
+        stake) and kept otherwise: a screen that fails by far needs no new one.
+        """
+        X, targets, sample_weight = self.data
+        shift, inverse_scale = self.preconditioner.maps
+        view = (X.data, X.indices, X.indptr) if sparse.issparse(X) else X
+        value, gradient = full_gradient(view, targets, sample_weight, model, shift, inverse_scale,
+                                        self.loss, self.l2, self.fit_intercept)  # fmt: skip
+        estimate = self.estimate(gradient)
+        if estimate > SCREEN_MARGIN * threshold and self._hessian is not None:
+            return float(value), estimate
+        self._update_hessian(model)
+        return float(value), self.estimate(gradient)

@@ -1,0 +1,207 @@
+"""When a fit stops: once it can certify that it is within ``tol`` of the optimum.
+
+``tol`` is a relative gap: a fit stops when the certificate's estimate of
+``J(theta) - J*`` (``_certificate``) is at most ``tol * J(theta)``, so the
+objective it returns is within about ``tol`` (relative) of the optimum, and a
+smaller ``tol`` gives a closer fit. When the model can fit the data exactly
+(``J* = 0``) the reference is ``TOL_FLOOR`` times the best constant model's
+objective instead.
+
+Checking costs a full pass over the data and forming the Hessian, so it is
+done only when a cheap signal says the fit may be done:
+
+* full batches compute the objective's gradient every epoch: its estimate with
+  the last Hessian formed screens each epoch;
+* smaller batches see only noisy losses: a plateau (``n_iter_no_change``
+  epochs without improving the best epoch loss by ``tol``, scikit-learn's rule)
+  triggers a check. A plateau that is not certified is the noise floor of the
+  step: the adaptive schedule divides the step (``_schedules``) and goes on.
+
+Fits that cannot be certified (early stopping watches the validation loss;
+models too large for the exact Hessian) stop on the plateau alone.
+"""
+
+from ._schedules import Plateau
+
+TOL_FLOOR = 1e-8
+# An averaged fit whose gap shrank less than this between two checks (each
+# CHECK_SPACING_GROWTH times as far apart as the one before) has stopped
+# improving at this step (an average whose gap falls as 1 / t shrinks it by 1/1.5).
+SLOW_PROGRESS = 0.8
+CHECK_SPACING_GROWTH = 1.5
+NOISY = 2.0
+
+# What the training loop does after an epoch: go on; stop; start averaging the
+# iterates from here; continue from the average with a new average (after a
+# step reduction); stop with the last iterate (certified, unlike the average);
+# start a new average from the last iterate.
+CONTINUE, STOP, START_AVERAGING, RESTART_AVERAGING, ADOPT_ITERATE, AVERAGE_FROM_ITERATE = (
+    "continue", "stop", "average", "restart", "adopt iterate", "average from iterate"
+)  # fmt: skip
+
+
+class Stopping:
+    """The stopping rule of one call to ``fit``, fed epoch by epoch.
+
+    Parameters
+    ----------
+    tol : float
+        Relative gap to certify.
+    patience : int
+        ``n_iter_no_change``.
+    certifier : Certifier or None
+        Checks the gap; None when the fit cannot be certified.
+    full_batch : bool
+        Whether each epoch's last gradient is the full gradient (no noise).
+    reduce_step : callable or None
+        ``reduce_step(limited)`` divides the step on a plateau and returns
+        False when it may not (``limited``: the uncertified schedule's floor);
+        None for schedules that keep their step.
+    restore_step : callable or None
+        Undoes one division, up to the initial step.
+    constant_loss : float
+        Objective of the best constant model, for ``TOL_FLOOR``.
+    deterministic : bool
+        For fits without a certifier: full batches, whose loss must stop changing.
+    """
+
+    def __init__(self, tol, patience, certifier, full_batch, reduce_step, restore_step,
+                 constant_loss, deterministic=False):  # fmt: skip
+        self.tol = tol
+        self.patience = patience
+        self.certifier = certifier
+        self.full_batch = full_batch
+        self.reduce_step = reduce_step
+        self.restore_step = restore_step
+        self.floor = TOL_FLOOR * constant_loss
+        self.plateau = Plateau(tol, patience, self.floor, deterministic and certifier is None)
+        self.certified = False
+        self.converged = False  # stopped by the rule, certified or (without certifier) not
+        self.objective = None  # J and gap estimate at the last check
+        self.gap = None
+        self.averaging = False
+        self._epochs_to_next_check = 0
+        self._check_spacing = patience
+
+    def threshold(self, objective):
+        return self.tol * max(objective, self.floor)
+
+    def update(self, loss, monitored, gradient, model, iterate):
+        """Record an epoch; return what the loop does next (``CONTINUE``, ``STOP``...).
+
+        ``loss`` is the epoch's training objective, ``monitored`` the loss the
+        plateau watches (the validation loss with early stopping),
+        ``gradient`` the epoch's last gradient, ``model`` the parameters the
+        fit would return now (the average, when averaging) and ``iterate`` the
+        optimizer's last iterate.
+        """
+        stalled = self.plateau.update(monitored)
+        self._epochs_to_next_check -= 1
+        if self.certifier is None:
+            return self._uncertified(stalled)
+        if self.full_batch:
+            return self._full_batch(stalled, loss, gradient, model)
+        return self._stochastic(stalled, model, iterate)
+
+    def _uncertified(self, stalled):
+        if not stalled:
+            return CONTINUE
+        if self.reduce_step is not None and self.reduce_step(True):
+            self.plateau.restart()
+            return CONTINUE
+        self.converged = True
+        return STOP
+
+    def _full_batch(self, stalled, loss, gradient, model):
+        """Deterministic steps: screen every epoch's gradient, check when it passes."""
+        screened = self._epochs_to_next_check <= 0 and (
+            self.certifier.estimate(gradient) <= self.threshold(loss)
+        )
+        if (screened or stalled) and self.check(model):
+            return STOP
+        if screened:
+            self._epochs_to_next_check = self.patience
+        if stalled:
+            self.plateau.restart()
+            if self.reduce_step is not None:
+                self.reduce_step(False)
+        return CONTINUE
+
+    def _stochastic(self, stalled, model, iterate):
+        """Noisy steps: average the iterates from the first plateau on, then check the average.
+
+        The average's checks are spaced ``patience``, then 1.5 and 2.25 times
+        as many epochs apart... (``CHECK_SPACING_GROWTH``). Each also checks the
+        last iterate: an average worse than it lags behind a fit that still
+        moves (slow directions, not noise), and restarts from it with the same
+        step. An average whose gap shrank by less than ``SLOW_PROGRESS`` since
+        the last check has stalled: if the iterate is ``NOISY`` times further
+        from the optimum, at the noise floor of its step, which the adaptive
+        schedule then divides; if not, on a slow valley floor, where it undoes
+        a division (never beyond the initial step). Either restarts the
+        average from itself.
+        """
+        if not self.averaging:
+            if not stalled:
+                return CONTINUE
+            if self.check(model):
+                return STOP
+            self.averaging = True
+            self._restart_checks()
+            return START_AVERAGING
+        if self._epochs_to_next_check > 0:
+            return CONTINUE
+        previous_gap = self.gap
+        if self.check(model):
+            return STOP
+        average_objective, average_gap = self.objective, self.gap
+        if self.check(iterate):
+            return ADOPT_ITERATE
+        iterate_gap = self.gap
+        self.objective, self.gap = average_objective, average_gap
+        if iterate_gap < average_gap:
+            self.gap = iterate_gap
+            self._restart_checks()
+            return AVERAGE_FROM_ITERATE
+        if average_gap > SLOW_PROGRESS * previous_gap and self.reduce_step is not None:
+            if iterate_gap > NOISY * average_gap:
+                self.reduce_step(False)
+            else:  # hardly any noise: a longer step goes further
+                self.restore_step()
+            self._restart_checks()
+            return RESTART_AVERAGING
+        self._check_spacing *= CHECK_SPACING_GROWTH
+        self._epochs_to_next_check = round(self._check_spacing)
+        return CONTINUE
+
+    def _restart_checks(self):
+        self._check_spacing = self._epochs_to_next_check = self.patience
+
+    def check(self, model, final=False):
+        """Check the gap at ``model``; True when it is certified within ``tol``.
+
+        ``final``: the check of the returned model, whose estimate must use its
+        own Hessian.
+        """
+        threshold = float("inf") if final else self.threshold(self.objective or 0.0)
+        self.objective, self.gap = self.certifier.check(model, threshold)
+        self.certified = bool(self.gap <= self.threshold(self.objective))
+        self.converged = self.converged or self.certified
+        return self.certified
+
+    def warning(self, max_iter):
+        """The ConvergenceWarning's message for a fit that ended uncertified, or None."""
+        if self.converged:
+            return None
+        if self.certifier is None:
+            return (
+                f"Maximum number of epochs ({max_iter}) reached and the optimization has "
+                "not converged yet; increase max_iter."
+            )
+        relative = self.gap / max(self.objective, self.floor)
+        return (
+            f"The fit ended after max_iter={max_iter} epochs without reaching tol={self.tol:g}: "
+            f"its objective {self.objective:.6g} may be up to {self.gap:.3g} above the "
+            f"optimum ({relative:.2g} relative, estimated from its gradient and Hessian). "
+            "Increase max_iter or tol."
+        )
