@@ -240,12 +240,8 @@ class BaseGD(BaseEstimator):
         return X, y, sample_weight, (X_val, y_val, weight_val, targets_val)
 
     def _initialize(self, X, targets, sample_weight):
-        """The best constant model (zeros with ``precondition=False``), an empty history,
-        and a fresh optimizer."""
+        """Zero coefficients, an empty history and a fresh optimizer."""
         self._model = np.zeros((targets.shape[1], X.shape[1] + 1), dtype=X.dtype)
-        if self.precondition and self.fit_intercept:
-            loss = self._loss_for(targets.shape[1])
-            self._model[:, -1] = best_constant_output(loss, targets, sample_weight)
         self._theta = np.empty_like(self._model)
         self._iterate = self._model.copy()
         self.n_iter_ = 0
@@ -271,11 +267,14 @@ class BaseGD(BaseEstimator):
             self._preconditioner = fit_preconditioner(X, sample_weight, centre)
         else:
             self._preconditioner = identity(X.shape[1])
-        solver_from_model(self._model, *self._preconditioner, self._theta)
+        solver_from_model(self._model, *self._preconditioner[:2], self._theta)
         model_from_solver(self._theta, *self._preconditioner.maps, self._iterate)
         self._first_moment = np.zeros_like(self._theta)
         self._second_moment = np.zeros_like(self._theta)
-        self._last_gradient = np.zeros(self._theta.shape)
+        full = is_full_batch(samples_per_step(self.optimizer, self.batch_size, X.shape[0]),
+                             X.shape[0])  # fmt: skip
+        # Only a full batch's last gradient is the objective's (see _stopping).
+        self._last_gradient = np.zeros(self._theta.shape if full else (0, 0))
         self.t_ = 0
         n_outputs = targets.shape[1]
         if self.learning_rate == "auto":
@@ -349,30 +348,33 @@ class BaseGD(BaseEstimator):
 
     def _stopping_rule(self, X, targets, sample_weight, validation, full_batch, adaptive):
         """The rule that decides when this fit stops (see ``_stopping``)."""
-        loss = self._loss_for(targets.shape[1])
         certifier = None
         if validation is None and can_certify(targets.shape[1], X.shape[1]):
-            certifier = Certifier(X, targets, sample_weight, loss, self._preconditioner,
-                                  self.alpha, self.fit_intercept)  # fmt: skip
-            constant = self._baseline_losses(targets, sample_weight)[1]
-        else:
-            if validation is not None:
-                _, _, weight_val, targets_val = validation
-                constant = self._baseline_losses(targets_val, weight_val)[1]
-            else:
-                constant = self._baseline_losses(targets, sample_weight)[1]
+            certifier = Certifier(X, targets, sample_weight, self._loss_for(targets.shape[1]),
+                                  self._preconditioner, self.alpha, self.fit_intercept)  # fmt: skip
+        if validation is not None:
+            _, _, sample_weight, targets = validation
         return Stopping(self.tol or 0.0, self.n_iter_no_change, certifier, full_batch,
                         self._reduce_learning_rate if adaptive else None,
-                        self._restore_learning_rate if adaptive else None, constant,
+                        self._restore_learning_rate if adaptive else None,
+                        self._loss_scale(targets, sample_weight),
                         deterministic=full_batch and validation is None)  # fmt: skip
+
+    def _loss_scale(self, targets, sample_weight):
+        """The objective of the best constant model, or of the zero model if that is 0.
+
+        Neither rescaling nor offsetting ``y`` changes it relative to the objective.
+        """
+        zero, constant = self._baseline_losses(targets, sample_weight)
+        return constant if constant > 0 else zero
 
     def _epoch(self, X, targets, sample_weight, order, batch, theta, model, first, second, t,
                rule, alpha, power_t, path=None, average=None, n_averaged=0):  # fmt: skip
         loss = self._loss_for(targets.shape[1])
         if path is None:
             path = np.empty((0, theta.size), dtype=theta.dtype)
-        if average is None:
-            average, n_averaged = np.empty_like(theta), 0
+        if average is None:  # averaging nothing: a placeholder of the right type
+            average, n_averaged = np.empty((0, 0), dtype=theta.dtype), 0
         return run_epoch(_compiled_view(X), targets, sample_weight, order, batch, theta, model,
                          *self._preconditioner.maps, first, second, t, rule, alpha, power_t,
                          self.beta, self.beta2, self.epsilon, loss, self.alpha,
@@ -434,7 +436,8 @@ class BaseGD(BaseEstimator):
             stopping
             and not rule_of_stopping.certified
             and self.fit_intercept
-            and self.loss_curve_[-1] > baseline[1] * (1.0 + max(self.tol, 1e-12))
+            and self.loss_curve_[-1] > baseline[1] + self.tol * self._loss_scale(targets,
+                                                                                 sample_weight)
         ):
             warnings.warn(
                 f"The fit ended with a training objective of {self.loss_curve_[-1]:.6g}, worse "

@@ -75,7 +75,7 @@ def hessian(X, sample_weight, model, preconditioner, loss, l2, fit_intercept):
                 continue
             for m in range(k, n_outputs):
                 blocks[k, m] += _weighted_gram(design, curvature[:, k, m])
-    _, scale = preconditioner
+    scale = preconditioner.scale
     penalty = 2.0 * l2 / scale**2  # of l2 * sum_j (W'_kj / sigma_j)^2
     for k in range(n_outputs):
         if isinstance(loss, SquaredError):
@@ -164,6 +164,10 @@ class Certifier:
         H = hessian(X, sample_weight, model, self.preconditioner, self.loss, self.l2,
                     self.fit_intercept)  # fmt: skip
         self._hessian = InverseHessian(H, self._flat)
+
+    @property
+    def has_hessian(self):
+        return self._hessian is not None
 
     def estimate(self, gradient):
         """The gap estimate from ``gradient`` and the last Hessian formed (a quick screen)."""

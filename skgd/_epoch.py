@@ -113,8 +113,8 @@ def run_epoch(
 
     When ``path`` has rows (one per step of the epoch), row ``s`` receives the
     flattened ``model`` after the epoch's step ``s``; pass an empty array to
-    record nothing. ``last_gradient`` receives the gradient of the epoch's
-    last step (for a full batch: the objective's gradient at the start).
+    record nothing. ``last_gradient``, unless empty, receives the gradient of
+    the epoch's last step (for a full batch: the objective's gradient at the start).
 
     With ``n_averaged > 0``, ``average`` is the running mean of the last
     ``n_averaged`` values of ``theta`` and each step adds to it (Polyak-Ruppert
@@ -177,7 +177,8 @@ def run_epoch(
         if record_path:
             path[steps_this_epoch] = flat_model
             steps_this_epoch += 1
-    last_gradient[:] = grad
+    if last_gradient.size:
+        last_gradient[:] = grad
     return epoch_loss / (n_rows * mean_weight), t, n_averaged
 
 

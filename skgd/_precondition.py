@@ -35,16 +35,21 @@ class Preconditioner(NamedTuple):
 
     shift: np.ndarray
     scale: np.ndarray
+    inverse_scale: np.ndarray
+
+    @classmethod
+    def of(cls, shift, scale):
+        return cls(shift, scale, 1.0 / scale)
 
     @property
     def maps(self):
         """``(shift, 1 / scale)``: what the compiled maps between coordinates take."""
-        return self.shift, 1.0 / self.scale
+        return self.shift, self.inverse_scale
 
 
 def identity(n_features):
     """The features as given: the textbook rule step for step (``precondition=False``)."""
-    return Preconditioner(np.zeros(n_features), np.ones(n_features))
+    return Preconditioner.of(np.zeros(n_features), np.ones(n_features))
 
 
 def fit_preconditioner(X, sample_weight, centre):
@@ -59,7 +64,7 @@ def fit_preconditioner(X, sample_weight, centre):
         mean, squares = _weighted_moments(X, weights, centre)
     constant = _is_constant_feature(squares, mean, n_samples) if centre else squares == 0.0
     scale = _handle_zeros_in_scale(np.sqrt(squares), copy=False, constant_mask=constant)
-    return Preconditioner(mean if centre else np.zeros(X.shape[1]), scale)
+    return Preconditioner.of(mean if centre else np.zeros(X.shape[1]), scale)
 
 
 @njit(cache=True)
@@ -81,7 +86,7 @@ def _weighted_moments(X, weights, centre):
 
 def solver_design(X_rows, preconditioner):
     """Rows as the solver sees them: ``[(x - mu) / sigma, 1]`` (dense), ``x / sigma`` (sparse)."""
-    shift, scale = preconditioner
+    shift, scale, _ = preconditioner
     if sparse.issparse(X_rows):
         return sparse.csr_matrix(X_rows.multiply(1.0 / scale))
     design = np.empty((X_rows.shape[0], X_rows.shape[1] + 1))

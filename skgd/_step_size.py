@@ -108,7 +108,7 @@ def largest_gram_eigenvalue(X, sample_weight, fit_intercept, preconditioner, row
     ``row_curvatures`` (the rows' ``||a_i||^2``, computed when not given)
     decide which rows a large ``X`` is estimated from (``_eigenvalue_rows``).
     """
-    shift, scale = preconditioner
+    shift, _, inverse_scale = preconditioner
     if X.shape[0] > MAX_ROWS_FOR_EIGENVALUE:
         if row_curvatures is None:
             row_curvatures = solver_row_norms(X, preconditioner) + float(fit_intercept)
@@ -125,18 +125,23 @@ def largest_gram_eigenvalue(X, sample_weight, fit_intercept, preconditioner, row
     start = np.random.RandomState(0).normal(size=n_features + int(fit_intercept))
     vector = start.astype(X.dtype)
     weights = weights.astype(X.dtype)
-    inverse_scale = (1.0 / scale).astype(X.dtype)
-    offset = (shift / scale).astype(X.dtype)
+    inverse_scale = inverse_scale.astype(X.dtype, copy=False)
+    offset = (shift * inverse_scale).astype(X.dtype) if np.any(shift) else None
     eigenvalue = 0.0
     for _ in range(N_POWER_ITERATIONS):
         # A v = X (v / sigma) - (mu / sigma) . v [+ v_b]
-        projected = X @ (vector[:n_features] * inverse_scale) - offset @ vector[:n_features]
+        projected = X @ (vector[:n_features] * inverse_scale)
+        if offset is not None:
+            projected -= offset @ vector[:n_features]
         if fit_intercept:
             projected += vector[-1]
         weighted = weights * projected
         image = np.empty_like(vector)
         total = weighted.sum()
-        image[:n_features] = (X.T @ weighted) * inverse_scale - offset * total
+        image[:n_features] = X.T @ weighted
+        image[:n_features] *= inverse_scale
+        if offset is not None:
+            image[:n_features] -= offset * total
         if fit_intercept:
             image[-1] = total
         eigenvalue = float(vector @ image) / float(vector @ vector)

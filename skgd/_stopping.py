@@ -5,7 +5,7 @@
 objective it returns is within about ``tol`` (relative) of the optimum, and a
 smaller ``tol`` gives a closer fit. When the model can fit the data exactly
 (``J* = 0``) the reference is ``TOL_FLOOR`` times the best constant model's
-objective instead.
+objective (the zero model's, if the constant fits exactly) instead.
 
 Checking costs a full pass over the data and forming the Hessian, so it is
 done only when a cheap signal says the fit may be done:
@@ -59,21 +59,22 @@ class Stopping:
         None for schedules that keep their step.
     restore_step : callable or None
         Undoes one division, up to the initial step.
-    constant_loss : float
-        Objective of the best constant model, for ``TOL_FLOOR``.
+    loss_scale : float
+        Objective of the best constant model (of the zero model if that is
+        0), for ``TOL_FLOOR``.
     deterministic : bool
         For fits without a certifier: full batches, whose loss must stop changing.
     """
 
     def __init__(self, tol, patience, certifier, full_batch, reduce_step, restore_step,
-                 constant_loss, deterministic=False):  # fmt: skip
+                 loss_scale, deterministic=False):  # fmt: skip
         self.tol = tol
         self.patience = patience
         self.certifier = certifier
         self.full_batch = full_batch
         self.reduce_step = reduce_step
         self.restore_step = restore_step
-        self.floor = TOL_FLOOR * constant_loss
+        self.floor = TOL_FLOOR * loss_scale
         self.plateau = Plateau(tol, patience, self.floor, deterministic and certifier is None)
         self.certified = False
         self.converged = False  # stopped by the rule, certified or (without certifier) not
@@ -81,6 +82,7 @@ class Stopping:
         self.gap = None
         self.averaging = False
         self._epochs_to_next_check = 0
+        self._epochs_to_next_screen = patience  # the first check forms the Hessian
         self._check_spacing = patience
 
     def threshold(self, objective):
@@ -99,9 +101,13 @@ class Stopping:
         self._epochs_to_next_check -= 1
         if self.certifier is None:
             return self._uncertified(stalled)
-        if self.full_batch:
-            return self._full_batch(stalled, loss, gradient, model)
-        return self._stochastic(stalled, model, iterate)
+        if self.full_batch and self._screen(loss, gradient) and self.check(model):
+            return STOP
+        if self.full_batch and self.reduce_step is None:
+            if stalled:  # deterministic steps of a fixed length: only time helps
+                self.plateau.restart()
+            return CONTINUE
+        return self._averaged(stalled, model, iterate)
 
     def _uncertified(self, stalled):
         if not stalled:
@@ -112,23 +118,19 @@ class Stopping:
         self.converged = True
         return STOP
 
-    def _full_batch(self, stalled, loss, gradient, model):
-        """Deterministic steps: screen every epoch's gradient, check when it passes."""
-        screened = self._epochs_to_next_check <= 0 and (
-            self.certifier.estimate(gradient) <= self.threshold(loss)
-        )
-        if (screened or stalled) and self.check(model):
-            return STOP
-        if screened:
-            self._epochs_to_next_check = self.patience
-        if stalled:
-            self.plateau.restart()
-            if self.reduce_step is not None:
-                self.reduce_step(False)
-        return CONTINUE
+    def _screen(self, loss, gradient):
+        """Whether a full batch's gradient may certify (estimated with the last Hessian)."""
+        if self._epochs_to_next_screen > 0:
+            self._epochs_to_next_screen -= 1
+            return False
+        if self.certifier.has_hessian and self.certifier.estimate(gradient) > self.threshold(loss):
+            return False
+        self._epochs_to_next_screen = self.patience  # if the check fails, wait a little
+        return True
 
-    def _stochastic(self, stalled, model, iterate):
-        """Noisy steps: average the iterates from the first plateau on, then check the average.
+    def _averaged(self, stalled, model, iterate):
+        """Noisy steps (or the oscillation of adaptive rules): average the iterates from the
+        first plateau on, then check the average.
 
         The average's checks are spaced ``patience``, then 1.5 and 2.25 times
         as many epochs apart... (``CHECK_SPACING_GROWTH``). Each also checks the

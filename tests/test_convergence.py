@@ -73,9 +73,13 @@ def test_classifier_accuracy_close_to_logistic_regression(load, optimizer):
     np.testing.assert_array_equal(model.classes_[proba.argmax(axis=1)], model.predict(X))
 
 
-@pytest.mark.parametrize("optimizer, rtol", [("batch", 1e-3), ("momentum", 1e-5)])
-def test_default_stopping_waits_for_full_batch_softmax_to_settle(optimizer, rtol):
-    """Full-batch momentum's loss swings up for several epochs on iris: that is not convergence."""
+@pytest.mark.parametrize("optimizer", ["batch", "momentum"])
+def test_default_stopping_waits_for_full_batch_softmax_to_settle(optimizer):
+    """Full-batch momentum's loss swings up for several epochs on iris: that is not convergence.
+
+    The default tol (1e-4) is a relative gap to the optimum.
+    """
+    rtol = 1e-4
     from sklearn.metrics import log_loss
 
     X, y = load_iris(return_X_y=True)

@@ -88,7 +88,9 @@ def test_more_features_than_samples():
     X, y = rng.normal(size=(5, 50)), rng.normal(size=5)
     model = fit_regressor(X, y, optimizer="momentum", batch_size=100)
     np.testing.assert_allclose(model.predict(X), y, atol=1e-3)  # interpolates
-    # from zero, gradient descent finds the minimum-norm solution of [X, 1] theta = y
+    # from zero, the textbook rule finds the minimum-norm solution of [X, 1] theta = y
+    # (preconditioned, the minimum norm is that of the solver's coordinates)
+    model = fit_regressor(X, y, optimizer="momentum", batch_size=100, precondition=False)
     theta = np.linalg.pinv(np.column_stack([X, np.ones(5)])) @ y
     np.testing.assert_allclose(model.coef_, theta[:-1], atol=1e-3)
 

@@ -45,7 +45,9 @@ def test_auto_step_on_large_data_with_rows_in_a_pattern(weighted):
     X[1::2] *= 10.0
     y = X @ np.arange(1.0, 6.0)
     weights = np.tile([0.0, 1.0], 20_000) if weighted else np.ones(40_000)
-    A = np.hstack([X, np.ones((len(y), 1))])
+    mean = np.average(X, axis=0, weights=weights)  # the solver's standardized coordinates
+    std = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=weights))
+    A = np.hstack([(X - mean) / std, np.ones((len(y), 1))])
     smoothness = 2 * np.linalg.eigvalsh(A.T @ (A * weights[:, None]) / weights.sum())[-1]
     model = GDLinearRegressor(optimizer="batch", max_iter=1, tol=None)
     model.fit(X, y, sample_weight=weights)
@@ -70,7 +72,7 @@ def test_auto_is_stable_on_unscaled_data(unscaled, optimizer):
     assert np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(curve))
     assert curve[-1] < 0.5 * curve[0]
     if optimizer == "batch":  # a step of 1/L decreases the objective every epoch
-        assert np.all(np.diff(curve) <= 0)
+        assert np.all(np.diff(curve) <= 1e-12 * curve[0])  # up to rounding
 
 
 # -- schedules --------------------------------------------------------------------------------
@@ -91,7 +93,7 @@ def test_invscaling_divides_step_t_by_t_to_the_power_t(diabetes):
 def test_adaptive_divides_by_five_on_plateau(diabetes):
     X, y = diabetes
     model = GDLinearRegressor(optimizer="sgd", learning_rate=0.01, schedule="adaptive",
-                              random_state=0).fit(X, y)  # fmt: skip
+                              random_state=0, tol=1e-6).fit(X, y)  # fmt: skip
     ratio = model.learning_rate_ / 0.01
     n_divisions = round(-np.log(ratio) / np.log(5))
     assert n_divisions >= 1
@@ -249,20 +251,24 @@ def test_verbose_prints_one_line_per_epoch(diabetes, capsys):
     assert "learning_rate: " in lines[0] and "validation score: " in lines[0]
 
 
-def test_badly_scaled_features_warn_instead_of_failing_silently(relative_gap):
-    """Scales 1..1000 and offsets up to 5e4: a fit worse than the mean says so."""
+def test_badly_scaled_features_reach_the_optimum_or_warn(relative_gap):
+    """Scales 1..1000 and offsets up to 5e4: the solver's coordinates take them in their stride.
+
+    With precondition=False the textbook rule on the raw features crawls, and
+    its fit says so.
+    """
     rng = np.random.RandomState(0)
     scales = np.array([1.0, 10.0, 100.0, 1000.0])
     X = rng.normal(size=(500, 4)) * scales + 50 * scales
     y = X @ (1 / scales) + rng.normal(size=500)
     with pytest.warns(ConvergenceWarning, match="worse than predicting the mean"):
-        model = GDLinearRegressor(optimizer="minibatch", random_state=0).fit(X, y)
+        model = GDLinearRegressor(optimizer="minibatch", random_state=0, precondition=False)
+        model.fit(X, y)
     assert np.all(np.isfinite(model.coef_))
-    standardized = StandardScaler().fit_transform(X)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        fixed = GDLinearRegressor(optimizer="minibatch", random_state=0).fit(standardized, y)
-    assert relative_gap(fixed, standardized, y) < 0.01
+        fixed = GDLinearRegressor(optimizer="minibatch", random_state=0).fit(X, y)
+    assert relative_gap(fixed, X, y) < 1e-4
 
 
 def test_warm_start_with_a_changed_optimizer_starts_a_fresh_optimizer(diabetes):

@@ -65,6 +65,7 @@ RULE_OF = {
 
 
 def full_batch(Estimator, optimizer, **params):
+    params = {"precondition": False, **params}  # the features as given: the textbook loop
     return Estimator(
         optimizer=optimizer,
         learning_rate=LEARNING_RATE,
@@ -167,6 +168,26 @@ def test_multi_output_regression_matches_hand_computed_sequence(data):
     expected = by_hand("adam", squared_error_gradient, design(X), Y, N_EPOCHS)
     np.testing.assert_allclose(model.coef_, expected[:, :-1], rtol=1e-9)
     assert model.coef_.shape == (2, 3) and model.intercept_.shape == (2,)
+
+
+@pytest.mark.parametrize("Estimator", [GDLinearRegressor, GDClassifier])
+@pytest.mark.parametrize("optimizer", ["batch", "sgd", "momentum", "adam"])
+def test_preconditioning_is_the_textbook_rule_on_standardized_features(data, Estimator, optimizer):
+    """On raw X, precondition=True takes the steps the textbook rule takes on standardized X."""
+    X, y = data
+    if Estimator is GDClassifier:
+        y = y > np.median(y)
+    Z = (X - X.mean(axis=0)) / X.std(axis=0)
+    on_raw = full_batch(Estimator, optimizer, precondition=True).fit(X, y)
+    by_hand_on_z = full_batch(Estimator, optimizer).fit(Z, y)
+    # the same model: coef_raw = coef_z / sigma, intercept_raw = intercept_z - coef_raw . mu
+    coef = np.reshape(by_hand_on_z.coef_, (-1, X.shape[1])) / X.std(axis=0)
+    intercept = np.reshape(by_hand_on_z.intercept_, -1) - coef @ X.mean(axis=0)
+    np.testing.assert_allclose(np.reshape(on_raw.coef_, coef.shape), coef, rtol=1e-9)
+    np.testing.assert_allclose(np.reshape(on_raw.intercept_, -1), intercept, rtol=1e-9, atol=1e-12)
+    # and on standardized data, both settings give the same path up to rounding
+    on_z = full_batch(Estimator, optimizer, precondition=True).fit(Z, y)
+    np.testing.assert_allclose(on_z.coef_, by_hand_on_z.coef_, rtol=1e-9, atol=1e-12)
 
 
 def test_no_intercept_keeps_intercept_at_zero(data):

@@ -89,7 +89,7 @@ def test_predict_log_proba_is_log_of_predict_proba():
     for labels in (y, y == 2):
         model = GDClassifier(random_state=0).fit(X, labels)
         np.testing.assert_allclose(
-            np.exp(model.predict_log_proba(X)), model.predict_proba(X), rtol=1e-10
+            np.exp(model.predict_log_proba(X)), model.predict_proba(X), rtol=1e-9
         )
 
 
