@@ -1,0 +1,238 @@
+"""Default fits end at the optimum of their documented objective, or say how far they are.
+
+The exact optimum is computed here, independently of skgd: the objective
+written out with numpy and minimized by scipy's L-BFGS-B to a tight gradient
+tolerance.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize
+from scipy.special import log_softmax, logsumexp
+from sklearn.datasets import load_diabetes, load_iris, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+from skgd import GDClassifier, GDLinearRegressor
+
+OPTIMIZERS = ["batch", "sgd", "minibatch", "momentum", "rmsprop", "adam"]
+
+
+def encoded(estimator, y):
+    if isinstance(estimator, GDLinearRegressor):
+        return np.reshape(y, (len(y), -1)).astype(float), "squared"
+    classes = np.unique(y)
+    if len(classes) == 2:
+        return (y == classes[1]).astype(float)[:, None], "logistic"
+    return (y[:, None] == classes).astype(float), "softmax"
+
+
+def objective(params, X, targets, weights, alpha, kind):
+    """mean_w loss + alpha ||W||^2 and its gradient; params = [W (K x p) ravelled, b (K)]."""
+    n, p = X.shape
+    K = targets.shape[1]
+    W, b = params[: K * p].reshape(K, p), params[K * p :]
+    raw = X @ W.T + b
+    w = weights / weights.sum()
+    if kind == "squared":
+        value = w @ np.mean((raw - targets) ** 2, axis=1)
+        draw = 2.0 * (raw - targets) / K * w[:, None]
+    elif kind == "logistic":
+        z = raw[:, 0]
+        value = w @ (np.logaddexp(0.0, z) - targets[:, 0] * z)
+        draw = ((1.0 / (1.0 + np.exp(-z)) - targets[:, 0]) * w)[:, None]
+    else:
+        value = w @ (logsumexp(raw, axis=1) - np.sum(targets * raw, axis=1))
+        draw = (np.exp(log_softmax(raw, axis=1)) - targets) * w[:, None]
+    value += alpha * np.sum(W**2)
+    gradient = np.concatenate([(draw.T @ X + 2.0 * alpha * W).ravel(), draw.sum(axis=0)])
+    return value, gradient
+
+
+def exact_optimum(estimator, X, y, sample_weight=None):
+    """min J by L-BFGS-B, over coefficients of standardized features (the same function)."""
+    targets, kind = encoded(estimator, y)
+    weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+    K, p = targets.shape[1], X.shape[1]
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale == 0] = 1.0
+
+    def fun(z):
+        W = z[: K * p].reshape(K, p) / scale
+        params = np.concatenate([W.ravel(), z[K * p :] - W @ mean])
+        value, g = objective(params, X, targets, weights, estimator.alpha, kind)
+        g_W, g_b = g[: K * p].reshape(K, p), g[K * p :]
+        return value, np.concatenate([((g_W - np.outer(g_b, mean)) / scale).ravel(), g_b])
+
+    result = minimize(fun, np.zeros(K * (p + 1)), jac=True, method="L-BFGS-B",
+                      options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 50_000})  # fmt: skip
+    return result.fun
+
+
+def fitted_objective(model, X, y, sample_weight=None):
+    targets, kind = encoded(model, y)
+    weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+    coef = np.reshape(model.coef_, (targets.shape[1], X.shape[1]))
+    params = np.concatenate([coef.ravel(), np.reshape(model.intercept_, -1)])
+    return objective(params, X, targets, weights, model.alpha, kind)[0]
+
+
+def fit_recording_warnings(model, X, y, **fit_params):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        model.fit(X, y, **fit_params)
+    return [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+
+def problem(name, standardized):
+    loader, Estimator = {
+        "diabetes": (load_diabetes, GDLinearRegressor),
+        "iris": (load_iris, GDClassifier),
+        "wine": (load_wine, GDClassifier),
+    }[name]
+    X, y = loader(return_X_y=True)
+    if standardized:
+        X = StandardScaler().fit_transform(X)
+    return X, y, Estimator
+
+
+@pytest.fixture(scope="module")
+def optima():
+    cache = {}
+
+    def optimum(name, standardized):
+        if (name, standardized) not in cache:
+            X, y, Estimator = problem(name, standardized)
+            cache[name, standardized] = exact_optimum(Estimator(), X, y)
+        return cache[name, standardized]
+
+    return optimum
+
+
+@pytest.mark.parametrize("standardized", [False, True])
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_default_regression_fits_reach_the_optimum(optima, optimizer, standardized):
+    """Raw diabetes (uncentred target, unscaled features) as well as standardized: within 1e-4."""
+    X, y, Estimator = problem("diabetes", standardized)
+    model = Estimator(optimizer=optimizer, random_state=0)
+    messages = fit_recording_warnings(model, X, y)
+    gap = fitted_objective(model, X, y) / optima("diabetes", standardized) - 1
+    assert gap < 1e-4 and not messages
+    assert model.optimality_gap_ >= gap * optima("diabetes", standardized)
+
+
+@pytest.mark.parametrize("name, standardized", [("iris", False), ("iris", True), ("wine", True)])
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_default_classifier_fits_reach_the_optimum_or_say_how_far(
+    optima, name, standardized, optimizer
+):
+    """Within 1e-4, or a ConvergenceWarning whose stated bound is at least the true gap."""
+    X, y, Estimator = problem(name, standardized)
+    model = Estimator(optimizer=optimizer, random_state=0)
+    messages = fit_recording_warnings(model, X, y)
+    optimum = optima(name, standardized)
+    gap = fitted_objective(model, X, y) - optimum
+    assert model.optimality_gap_ >= gap  # the certificate's estimate bounds the gap
+    if gap > 1e-4 * optimum:
+        assert any(f"{model.optimality_gap_:.3g} above the optimum" in m for m in messages)
+    else:
+        assert model.optimality_gap_ <= 1e-4 * fitted_objective(model, X, y) or messages
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_a_smaller_tol_gives_a_closer_fit(optima, optimizer):
+    """tol is the relative gap a fit certifies: each fit ends within its own tol."""
+    X, y, Estimator = problem("diabetes", True)
+    optimum = optima("diabetes", True)
+    gaps = []
+    for tol in (1e-2, 1e-4, 1e-6):
+        model = Estimator(optimizer=optimizer, tol=tol, random_state=0, max_iter=20_000)
+        assert not fit_recording_warnings(model, X, y)
+        gaps.append(fitted_objective(model, X, y) / optimum - 1)
+        assert gaps[-1] <= tol
+    assert gaps[2] < gaps[0]
+
+
+def structured_cases():
+    rng = np.random.RandomState(0)
+    year = rng.uniform(1990, 2020, size=300)[:, None]  # uncentred: mean 2005
+    levels = StandardScaler().fit_transform(np.repeat([10.0, 20.0, 30.0], 50)[:, None])
+    grid = np.array(np.meshgrid(*[[-1.0, 0.0, 1.0]] * 4)).reshape(4, -1).T  # 3^4 factorial
+    return {
+        "year": (GDLinearRegressor, year, 3.0 * (year[:, 0] - 2005) + rng.normal(size=300)),
+        "levels": (GDClassifier, levels, np.repeat([0, 1, 2], 50)),
+        "factorial": (GDLinearRegressor, grid, 2.0 * grid[:, 0]),
+    }
+
+
+@pytest.mark.parametrize("case", ["year", "levels", "factorial"])
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_structured_data_is_fitted(case, optimizer):
+    """An uncentred year, a 3-level feature with 3 classes, an orthogonal design."""
+    Estimator, X, y = structured_cases()[case]
+    model = Estimator(optimizer=optimizer, random_state=0)
+    assert not fit_recording_warnings(model, X, y)
+    assert model.score(X, y) >= 0.99
+
+
+@pytest.mark.parametrize("optimizer", ["rmsprop", "adam"])
+def test_adaptive_step_ignores_gradient_coordinates_at_rounding_level(optimizer):
+    """Most coordinates of the first gradient are zero up to rounding: they must not set the step."""
+    _, X, y = structured_cases()["levels"]
+    model = GDClassifier(optimizer=optimizer, max_iter=1, tol=None).fit(X, y)
+    assert model.learning_rate_ > 1e-3
+
+
+def test_automatic_step_sees_a_few_large_rows_of_large_data():
+    """40,000 rows, three with 1000 in an otherwise zero column: the step must respect them."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40_000, 3))
+    X = np.column_stack([X, np.zeros(40_000)])
+    X[[5, 17_000, 39_000], 3] = 1000.0
+    y = X @ [1.0, -1.0, 0.5, 0.01] + 0.1 * rng.normal(size=40_000)
+    model = GDLinearRegressor(optimizer="batch", max_iter=1, tol=None).fit(X, y)
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    A = np.column_stack([(X - mean) / std, np.ones(len(y))])
+    smoothness = 2 * np.linalg.eigvalsh(A.T @ A / len(y))[-1]
+    assert model.learning_rate_ * smoothness < 1.25  # well within the 2 / L limit
+    fit = GDLinearRegressor(optimizer="batch").fit(X, y)
+    assert fit.score(X, y) > 0.99
+
+
+def test_no_worse_than_constant_warning_when_the_optimum_is_the_constant():
+    """y uncorrelated with x: the best model predicts the mean, which is no failure."""
+    X = np.tile([[-1.0], [1.0]], (20, 1))
+    y = np.repeat([1.0, 2.0], 20)
+    for optimizer in OPTIMIZERS:
+        model = GDLinearRegressor(optimizer=optimizer, random_state=0)
+        assert not fit_recording_warnings(model, X, y)
+        assert model.coef_[0] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_weighted_stochastic_fit_reaches_the_weighted_optimum():
+    X, y, _ = problem("diabetes", False)
+    weights = np.random.RandomState(0).randint(0, 5, size=len(y)).astype(float)
+    model = GDLinearRegressor(optimizer="sgd", random_state=0)
+    assert not fit_recording_warnings(model, X, y, sample_weight=weights)
+    optimum = exact_optimum(model, X, y, weights)
+    assert fitted_objective(model, X, y, weights) / optimum - 1 < 1e-4
+
+
+def test_partial_fit_keeps_the_coordinates_of_its_first_call():
+    X, y, _ = problem("diabetes", False)
+    model = GDLinearRegressor(random_state=0).partial_fit(X[:100], y[:100])
+    first = model._preconditioner.scale.copy()
+    model.partial_fit(X[100:] * 10, y[100:])
+    np.testing.assert_array_equal(model._preconditioner.scale, first)
+    np.testing.assert_allclose(first, X[:100].std(axis=0))
+
+
+def test_warning_states_the_bound_when_max_iter_cuts_a_fit_short():
+    X, y, Estimator = problem("diabetes", False)
+    model = Estimator(optimizer="batch", max_iter=20)
+    (message,) = fit_recording_warnings(model, X, y)
+    gap = fitted_objective(model, X, y) - exact_optimum(model, X, y)
+    assert "max_iter=20" in message and f"{model.optimality_gap_:.3g} above" in message
+    assert model.optimality_gap_ >= gap > 0
