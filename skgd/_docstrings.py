@@ -18,28 +18,29 @@ default="adam"
           theta = theta - a * m_hat / (sqrt(s_hat) + epsilon)``
 
     learning_rate : float > 0 or "auto", default="auto"
-        Initial step size ``a``. "auto" derives it from the data so that no
-        optimizer diverges: ``1 / L`` for plain steps, where ``L`` is the
-        smoothness constant of the objective for the batch size used
-        (a power-iteration estimate of the Gram matrix's largest eigenvalue for
-        full batches, the largest row norm for single samples);
-        ``1 / ((1 - beta) L)`` for full-batch momentum, ``1 / L`` for momentum on
-        smaller batches; for adam, whose steps have the same length whatever the
-        gradient's scale, the median coordinate of the first safe gradient step
-        ``|grad J(0)| / L`` (with the full-batch ``L``, whatever ``batch_size``);
-        for rmsprop, which lacks bias correction, its largest coordinate times
-        ``sqrt(1 - beta2)``. Details in ``skgd._step_size``.
-        The value used is ``learning_rate_``.
+        Initial step size ``a``. "auto" derives it from the data, in the
+        solver's coordinates (see ``precondition``), so that no optimizer
+        diverges: ``1 / L`` for plain steps, where ``L`` is the smoothness
+        constant of the objective for the batch size used (a power-iteration
+        estimate of the Gram matrix's largest eigenvalue for full batches, the
+        largest row norm for single samples); ``1 / ((1 - beta) L)`` for
+        full-batch momentum, ``1 / L`` for momentum on smaller batches; for
+        adam, whose steps have the same length whatever the gradient's scale,
+        the median coordinate of the first safe gradient step ``|grad J(0)| / L``
+        (with the full-batch ``L``, whatever ``batch_size``; coordinates that
+        are zero up to rounding left out); for rmsprop, which lacks bias
+        correction, its largest coordinate times ``sqrt(1 - beta2)``. Details
+        in the user guide. The value used is ``learning_rate_``.
     schedule : {"auto", "constant", "invscaling", "adaptive"}, default="auto"
         How the step evolves. "constant": fixed; "invscaling":
-        ``a / t**power_t`` at step ``t``; "adaptive": divided by 5 each time
-        ``n_iter_no_change`` epochs fail to improve the objective by ``tol``,
-        training stops when it has fallen below a thousandth of its initial
-        value. "auto": "constant" for full-batch "batch" and "momentum" (a
+        ``a / t**power_t`` at step ``t``; "adaptive": divided by 5 when the
+        stopping rule finds the fit at the noise floor of its step, multiplied
+        by 5 again (up to the initial step) when it finds it crawling without
+        noise. "auto": "constant" for full-batch "batch" and "momentum" (a
         deterministic step needs no decay), "adaptive" otherwise (noisy steps
-        must shrink to converge). "adaptive" acts on plateaus, which
-        ``tol=None`` does not watch: for a fixed budget of a few epochs on
-        large data, "invscaling" gets much closer to the optimum.
+        must shrink to converge). "adaptive" acts on the stopping rule's
+        checks, which ``tol=None`` turns off: for a fixed budget of a few
+        epochs on large data, "invscaling" gets much closer to the optimum.
     power_t : float >= 0, default=0.25
         Exponent of the "invscaling" schedule.
     beta : float in [0, 1), default=0.9
@@ -52,18 +53,22 @@ default="adam"
         Samples per step for "minibatch", "momentum", "rmsprop" and "adam".
     max_iter : int >= 1, default=5000
         Maximum number of epochs (passes over the training data).
-    tol : float >= 0 or None, default=1e-6
-        Stopping tolerance, relative to the objective of the best constant
-        model (predicting the mean target or the class frequencies; the zero
-        model when ``fit_intercept=False``), so rescaling or offsetting ``y``
-        does not change when a fit stops. With full batches the loss is
-        deterministic and an epoch stalls when the objective changes by less
-        than that; with smaller batches it is noisy and an epoch stalls when it
-        does not improve on the best so far by that much (scikit-learn's rule).
-        After ``n_iter_no_change`` stalled epochs in a row training stops (see
-        ``schedule`` for "adaptive"). None runs exactly ``max_iter`` epochs.
+    tol : float >= 0 or None, default=1e-4
+        Relative gap to the optimum at which training stops: the fit stops once
+        it certifies ``J(coef_) - min J <= tol * J(coef_)``, estimated from the
+        full gradient ``g`` and Hessian ``H`` of the objective as
+        ``g^T H^-1 g`` (twice the true gap for the squared error; an upper
+        bound near the optimum for the log-losses). A smaller tol gives a
+        closer fit. Checks follow a full batch's gradient, or a plateau of the
+        noisy epoch objective (``n_iter_no_change`` epochs without improving
+        it by ``tol`` relative), after which stochastic and adaptive fits
+        average their iterates. A fit that reaches ``max_iter`` first warns
+        with its estimate. With ``early_stopping`` (and for models of more than
+        1000 parameters) only the plateau rule applies. None runs exactly
+        ``max_iter`` epochs of the rule.
     n_iter_no_change : int >= 1, default=10
-        Epochs without improvement before stopping or reducing the step.
+        Epochs without improvement that make a plateau (see ``tol``), and the
+        spacing of the first checks of an averaged fit.
     alpha : float >= 0, default=0.0 (regressor), 1e-4 (classifier)
         Strength of the L2 penalty ``alpha * ||coef_||^2`` added to the mean loss.
     fit_intercept : bool, default=True
@@ -77,15 +82,16 @@ default="adam"
         Continue from the previous fit's coefficients, optimizer state and step
         size. If a parameter of the optimizer (``optimizer``, ``learning_rate``,
         ``schedule``, ``power_t``, ``beta``, ``beta2``, ``epsilon``,
-        ``batch_size``, ``alpha``) changed since, the coefficients are kept and the
-        optimizer starts afresh (zero moments, ``t_ = 0``, a new step size).
+        ``batch_size``, ``alpha``, ``fit_intercept``, ``precondition``) changed
+        since, the coefficients are kept and the optimizer starts afresh (zero
+        moments, ``t_ = 0``, a new step size and solver's coordinates).
     verbose : int, default=0
         Print one line per epoch when positive: epoch, loss, step size and,
         with early stopping, the validation score.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training rows (stratified for
         the classifier), stop when the loss on them has not improved by ``tol``
-        (relative to the all-zero model's) for ``n_iter_no_change`` epochs, and
+        (relative to the best so far) for ``n_iter_no_change`` epochs, and
         keep the coefficients that had the lowest validation loss.
     validation_fraction : float in (0, 1), default=0.1
         Share of the rows held out when ``early_stopping`` is True.
@@ -93,6 +99,15 @@ default="adam"
         Record the coefficients after every step in ``coef_path_`` and
         ``intercept_path_`` (for ``OptimizerPathDisplay``). Memory grows with
         the number of steps times the number of coefficients.
+    precondition : bool, default=True
+        Run the update rule in standardized coordinates: features centred on
+        their weighted mean (dense input with an intercept) and divided by
+        their weighted standard deviation (root mean square when not centred:
+        sparse input, never densified, or ``fit_intercept=False``). The
+        objective and its minimizer are unchanged and every attribute is in
+        the units of ``X``; only the path differs. False runs the textbook
+        rule on the features as given, step for step. ``partial_fit`` keeps
+        the statistics of its first call.
 """
 
 COMMON_ATTRIBUTES = """\
@@ -117,9 +132,14 @@ COMMON_ATTRIBUTES = """\
     learning_rate_ : float
         The step size of the last step taken (after the schedule's decay or
         reductions).
+    optimality_gap_ : float or None
+        The stopping rule's estimate of ``J(coef_) - min J`` at the end of the
+        fit (see ``tol``); None when the fit was not checked (``tol=None``,
+        ``early_stopping``, ``partial_fit``, more than 1000 parameters).
     coef_path_ : ndarray of shape (`t_` + 1, `*coef_.shape`)
         With ``record_path``, the coefficients before the first step and after
-        every step.
+        every step (the optimizer's iterates: an averaged fit's ``coef_`` is
+        their average).
     intercept_path_ : ndarray of shape (`t_` + 1, `*np.shape(intercept_)`)
         With ``record_path``, the intercepts likewise.
     n_features_in_ : int
