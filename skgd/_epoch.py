@@ -172,8 +172,9 @@ def run_epoch(
         model_from_solver(theta, shift, inverse_scale, model)
         if n_averaged > 0:
             n_averaged += 1
+            weight_of_step = 1.0 / n_averaged
             for j in range(flat_theta.shape[0]):
-                flat_average[j] += (flat_theta[j] - flat_average[j]) / n_averaged
+                flat_average[j] += (flat_theta[j] - flat_average[j]) * weight_of_step
         if record_path:
             path[steps_this_epoch] = flat_model
             steps_this_epoch += 1

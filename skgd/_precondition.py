@@ -112,7 +112,7 @@ def solver_row_norms(X, preconditioner):
 
 # The per-step maps multiply by 1 / sigma (``inverse_scale``): a division per
 # coordinate and step costs several times more.
-@njit(cache=True, fastmath={"reassoc", "contract"})
+@njit(cache=True, fastmath={"reassoc", "contract"}, inline="always")
 def model_from_solver(theta, shift, inverse_scale, model):
     """``W = W' / sigma ; b = b' - W . mu``: the model's parameters from the solver's.
 
@@ -141,7 +141,7 @@ def solver_from_model(model, shift, scale, theta):
         theta[k, n_features] = model[k, n_features] + offset
 
 
-@njit(cache=True, fastmath={"reassoc", "contract"})
+@njit(cache=True, fastmath={"reassoc", "contract"}, inline="always")
 def solver_gradient(data_gradient, data_scale, model, shift, inverse_scale, l2, fit_intercept,
                     out):  # fmt: skip
     """Gradient of the objective in the solver's coordinates, into ``out``.
