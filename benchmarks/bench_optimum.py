@@ -4,8 +4,9 @@ For five bundled datasets, raw and standardized, and every optimizer at its
 default parameters (``random_state`` fixed), prints the relative gap
 ``(J(fit) - J*) / J*`` to the exact minimum ``J*`` of the estimator's documented
 objective, the fit's own estimate of it (``optimality_gap_ / J*``), whether the
-fit raised a ``ConvergenceWarning``, its epochs and its time. ``J*`` comes from scipy's L-BFGS-B run to a tight gradient tolerance on
-the same objective written out here, independently of skgd. Then the
+fit raised a ``ConvergenceWarning``, its epochs and its time. ``J*`` comes
+from scipy's L-BFGS-B run to a tight gradient tolerance on the same objective
+written out here, independently of skgd. Then the
 structured cases that used to defeat the default step: an uncentred feature, a
 three-level feature with three classes, a 3^4 factorial design.
 
@@ -70,7 +71,6 @@ def exact_optimum(X, y, estimator):
         targets, kind = y.reshape(len(y), -1).astype(float), "squared"
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
-    Z = (X - mean) / scale
     K, p = targets.shape[1], X.shape[1]
 
     def to_user(params):  # standardized coordinates -> the user's coefficients
@@ -85,8 +85,8 @@ def exact_optimum(X, y, estimator):
         grad_std = (grad_W - np.outer(grad_b, mean)) / scale
         return value, np.concatenate([grad_std.ravel(), grad_b])
 
-    result = minimize(fun, np.zeros(K * (p + 1)), jac=True, method="L-BFGS-B",
-                      options={"gtol": 1e-13, "ftol": 1e-16, "maxiter": 100_000, "maxcor": 30})  # fmt: skip
+    options = {"gtol": 1e-13, "ftol": 1e-16, "maxiter": 100_000, "maxcor": 30}
+    result = minimize(fun, np.zeros(K * (p + 1)), jac=True, method="L-BFGS-B", options=options)
     return result.fun, objective_and_gradient, targets, kind
 
 
@@ -148,7 +148,7 @@ def main(argv=None):
                         print("    ", message)
     print(f"\ntotal fit time: {total_time:.2f} s for {len(gaps)} fits")
     silent_far = [key for key, gap in gaps.items() if gap > 1e-3 and not warned[key]]
-    print(f"fits more than 1e-3 above the optimum without a warning: {len(silent_far)} {silent_far}")
+    print(f"fits more than 1e-3 above the optimum without a warning: {len(silent_far)}", silent_far)
     within = [key for key, gap in gaps.items() if gap <= 1e-4]
     print(f"fits within 1e-4 of the optimum: {len(within)} of {len(gaps)}")
     under = [key for key, gap in gaps.items() if not estimates[key] >= gap]

@@ -179,7 +179,7 @@ def test_structured_data_is_fitted(case, optimizer):
 
 @pytest.mark.parametrize("optimizer", ["rmsprop", "adam"])
 def test_adaptive_step_ignores_gradient_coordinates_at_rounding_level(optimizer):
-    """Most coordinates of the first gradient are zero up to rounding: they must not set the step."""
+    """Most coordinates of the first gradient are zero up to rounding: they must not set it."""
     _, X, y = structured_cases()["levels"]
     model = GDClassifier(optimizer=optimizer, max_iter=1, tol=None).fit(X, y)
     assert model.learning_rate_ > 1e-3
