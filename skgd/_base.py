@@ -396,6 +396,7 @@ class BaseGD(BaseEstimator):
         # order is several times faster than in a shuffled one.
         shuffled = self.shuffle and not full_batch
         self._n_averaged = 0
+        self.optimality_gap_ = None
         with closing(epoch_orders(rng, n_samples, max_epochs, shuffled)) as orders:
             for order in orders:
                 epoch_loss = self._epoch_step(
@@ -406,39 +407,42 @@ class BaseGD(BaseEstimator):
                 monitored = epoch_loss if validation is None else self._validate(validation)
                 self.best_loss_ = min(self.best_loss_, float(monitored))
                 self._print_progress()
-                if not stopping:
-                    continue
-                action = rule_of_stopping.update(
+                if stopping and self._follow(rule_of_stopping.update(
                     epoch_loss, monitored, self._last_gradient, self._model, self._iterate
-                )
-                if action in (ADOPT_ITERATE, AVERAGE_FROM_ITERATE):
-                    self._n_averaged = 0
-                    self._model[:] = self._iterate
-                if action == RESTART_AVERAGING:
-                    self._adopt_average()
-                if action in (STOP, ADOPT_ITERATE):
+                )):  # fmt: skip
                     break
-                if action in (START_AVERAGING, RESTART_AVERAGING, AVERAGE_FROM_ITERATE):
-                    self._average, self._n_averaged = self._theta.copy(), 1
         if validation is not None:
             self._model[:], self._theta[:] = self._best_state
             self._iterate[:] = self._model
         self._adopt_average()
-        if stopping and rule_of_stopping.certifier is not None:
+        if stopping:
+            self._report(rule_of_stopping, baseline, targets, sample_weight)
+        self._sync_coef()
+
+    def _follow(self, action):
+        """Carry out the stopping rule's ``action``; True when the fit stops."""
+        if action in (ADOPT_ITERATE, AVERAGE_FROM_ITERATE):
+            self._n_averaged = 0
+            self._model[:] = self._iterate
+        if action == RESTART_AVERAGING:
+            self._adopt_average()
+        if action in (START_AVERAGING, RESTART_AVERAGING, AVERAGE_FROM_ITERATE):
+            self._average, self._n_averaged = self._theta.copy(), 1
+        return action in (STOP, ADOPT_ITERATE)
+
+    def _report(self, rule_of_stopping, baseline, targets, sample_weight):
+        """``optimality_gap_``, and the warnings of a fit that ended uncertified."""
+        if rule_of_stopping.certifier is not None:
             if not rule_of_stopping.certified:
                 rule_of_stopping.check(self._model, final=True)  # the gap where the fit ended
             self.optimality_gap_ = float(rule_of_stopping.gap)
-        self._sync_coef()
-        message = rule_of_stopping.warning(self.max_iter) if stopping else None
+        message = rule_of_stopping.warning(self.max_iter)
         if message is not None:
-            warnings.warn(message, ConvergenceWarning, stacklevel=4)
-        if (
-            stopping
-            and not rule_of_stopping.certified
-            and self.fit_intercept
-            and self.loss_curve_[-1] > baseline[1] + self.tol * self._loss_scale(targets,
-                                                                                 sample_weight)
-        ):
+            warnings.warn(message, ConvergenceWarning, stacklevel=5)
+        worse_than_constant = self.loss_curve_[-1] > baseline[1] + self.tol * self._loss_scale(
+            targets, sample_weight
+        )
+        if self.fit_intercept and not rule_of_stopping.certified and worse_than_constant:
             warnings.warn(
                 f"The fit ended with a training objective of {self.loss_curve_[-1]:.6g}, worse "
                 f"than predicting the {'mean' if is_regressor(self) else 'class frequencies'} "
@@ -446,7 +450,7 @@ class BaseGD(BaseEstimator):
                 "far from zero, which makes gradient descent crawl. Standardize them, for "
                 "example with sklearn.preprocessing.StandardScaler, or set precondition=True.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
 
     def _epoch_step(self, X, targets, sample_weight, order, batch, rule, power_t):
