@@ -30,6 +30,7 @@ TOL_FLOOR = 1e-8
 SLOW_PROGRESS = 0.8
 CHECK_SPACING_GROWTH = 1.5
 NOISY = 2.0
+NOISELESS = 1.25
 
 # What the training loop does after an epoch: go on; stop; start averaging the
 # iterates from here; continue from the average with a new average (after a
@@ -139,9 +140,9 @@ class Stopping:
         step. An average whose gap shrank by less than ``SLOW_PROGRESS`` since
         the last check has stalled: if the iterate is ``NOISY`` times further
         from the optimum, at the noise floor of its step, which the adaptive
-        schedule then divides; if not, on a slow valley floor, where it undoes
-        a division (never beyond the initial step). Either restarts the
-        average from itself.
+        schedule then divides; if it is hardly further (``NOISELESS``), on a
+        slow valley floor, where it undoes a division (never beyond the initial
+        step). Either restarts the average from itself.
         """
         if not self.averaging:
             if not stalled:
@@ -165,10 +166,11 @@ class Stopping:
             self.gap = iterate_gap
             self._restart_checks()
             return AVERAGE_FROM_ITERATE
-        if average_gap > SLOW_PROGRESS * previous_gap and self.reduce_step is not None:
+        stalled = average_gap > SLOW_PROGRESS * previous_gap
+        if stalled and self.reduce_step is not None:
             if iterate_gap > NOISY * average_gap:
                 self.reduce_step(False)
-            else:  # hardly any noise: a longer step goes further
+            elif iterate_gap < NOISELESS * average_gap:  # a longer step goes further
                 self.restore_step()
             self._restart_checks()
             return RESTART_AVERAGING
