@@ -2,6 +2,7 @@
 
 import warnings
 from contextlib import closing
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -32,7 +33,7 @@ from ._precondition import (
     solver_from_model,
 )
 from ._schedules import SCHEDULES, reduce_on_plateau, restore_after_plateau, step_size
-from ._step_size import auto_learning_rate
+from ._step_size import auto_learning_rate, batch_smoothness, plain_step
 from ._stopping import (
     ADOPT_ITERATE,
     AVERAGE_FROM_ITERATE,
@@ -48,6 +49,9 @@ OPTIMIZER_PARAMS = (
     "alpha",  # part of the smoothness constant behind learning_rate="auto"
     "fit_intercept", "precondition",  # the solver's coordinates
 )  # fmt: skip
+
+# The most a retuned automatic step grows at once (see _retune_learning_rate).
+RETUNE_LIMIT = 10.0
 
 # An objective this many times that of the all-zero model means the steps diverge.
 DIVERGENCE_FACTOR = 1e6
@@ -354,11 +358,43 @@ class BaseGD(BaseEstimator):
                                   self._preconditioner, self.alpha, self.fit_intercept)  # fmt: skip
         if validation is not None:
             _, _, sample_weight, targets = validation
+        rule = PRESETS[self.optimizer][0]
+        retune = None
+        if self.learning_rate == "auto" and rule in (GRADIENT_DESCENT, MOMENTUM) and certifier:
+            retune = partial(self._retune_learning_rate, certifier, X.shape[0])
         return Stopping(self.tol or 0.0, self.n_iter_no_change, certifier, full_batch,
                         self._reduce_learning_rate if adaptive else None,
                         self._restore_learning_rate if adaptive else None,
                         self._loss_scale(targets, sample_weight),
-                        deterministic=full_batch and validation is None)  # fmt: skip
+                        deterministic=full_batch and validation is None,
+                        retune_step=retune, back_off_step=self._back_off_learning_rate)  # fmt: skip
+
+    def _retune_learning_rate(self, certifier, n_samples):
+        """Re-derive the automatic step of plain and momentum steps where the fit is now.
+
+        The same formula as at the start (``_step_size``), with the curvature of
+        the objective at the current model instead of its bound over all
+        models; only ever raised, by at most ``RETUNE_LIMIT`` at a time. True
+        when the step changed.
+        """
+        rule = PRESETS[self.optimizer][0]
+        batch = samples_per_step(self.optimizer, self.batch_size, n_samples)
+        full, per_sample = certifier.local_smoothness(self._model)
+        smoothness = batch_smoothness(full, per_sample, n_samples, batch)
+        if not smoothness > 0:
+            return False
+        step = plain_step(rule, smoothness, self.beta, is_full_batch(batch, n_samples))
+        if step <= self._learning_rate_base * (1.0 + 1e-9):
+            return False
+        self._learning_rate_base = min(step, RETUNE_LIMIT * self._learning_rate_base)
+        self.learning_rate_ = self._learning_rate_base
+        self._initial_learning_rate = max(self._initial_learning_rate, self._learning_rate_base)
+        return True
+
+    def _back_off_learning_rate(self):
+        """Halve a retuned step whose objective went up."""
+        self._learning_rate_base /= 2.0
+        self._initial_learning_rate = self.learning_rate_ = self._learning_rate_base
 
     def _loss_scale(self, targets, sample_weight):
         """The objective of the best constant model, or of the zero model if that is 0.

@@ -62,12 +62,14 @@ def hessian(X, sample_weight, model, preconditioner, loss, l2, fit_intercept):
     n_features = n_params - 1
     weights = np.asarray(sample_weight, dtype=np.float64) / float(np.sum(sample_weight))
     blocks = np.zeros((n_outputs, n_outputs, n_params, n_params))
+    largest_row = 0.0
     coef, intercept = model[:, :-1].astype(np.float64), model[:, -1].astype(np.float64)
     for start in range(0, X.shape[0], CHUNK_ROWS):
         rows = slice(start, start + CHUNK_ROWS)
         design = solver_design(X[rows], preconditioner)
         raw = raw_output(X[rows], coef, intercept)
         curvature = output_curvature(loss, raw) * weights[rows, None, None]
+        largest_row = max(largest_row, _largest_row_curvature(design, curvature, fit_intercept))
         for k in range(n_outputs):
             if isinstance(loss, SquaredError):  # the same diagonal block for every output
                 if k == 0:
@@ -86,7 +88,23 @@ def hessian(X, sample_weight, model, preconditioner, loss, l2, fit_intercept):
         if not fit_intercept:
             blocks[k, :, -1, :] = blocks[k, :, :, -1] = 0.0
             blocks[k, k, -1, -1] = 1.0
-    return blocks.transpose(0, 2, 1, 3).reshape(n_outputs * n_params, n_outputs * n_params)
+    H = blocks.transpose(0, 2, 1, 3).reshape(n_outputs * n_params, n_outputs * n_params)
+    return H, largest_row * X.shape[0] + float(np.max(penalty, initial=0.0))
+
+
+def _largest_row_curvature(design, curvature, fit_intercept):
+    """``max_i w_i / mean(w) * ||D_i|| * ||a_i||^2`` over a block of rows, divided by ``n``.
+
+    ``||D_i||`` bounds the largest eigenvalue of the sample's loss curvature
+    (Gershgorin: ``2 max_k D_kk`` covers softmax's ``diag(p) - p p^T``).
+    """
+    if sparse.issparse(design):
+        norms = np.asarray(design.multiply(design).sum(axis=1)).ravel() + float(fit_intercept)
+    else:
+        norms = np.einsum("ij,ij->i", design, design) - float(not fit_intercept)
+    diagonal = np.diagonal(curvature, axis1=1, axis2=2)
+    bound = diagonal.max(axis=1) * (2.0 if curvature.shape[1] > 1 else 1.0)
+    return float(np.max(bound * norms, initial=0.0))
 
 
 def _flat_softmax_directions(n_outputs, n_params, l2, fit_intercept):
@@ -161,9 +179,27 @@ class Certifier:
         if self._hessian is not None and isinstance(self.loss, SquaredError):
             return  # quadratic objective: H does not depend on the parameters
         X, _, sample_weight = self.data
-        H = hessian(X, sample_weight, model, self.preconditioner, self.loss, self.l2,
-                    self.fit_intercept)  # fmt: skip
+        H, self.largest_row_curvature = hessian(X, sample_weight, model, self.preconditioner,
+                                                self.loss, self.l2, self.fit_intercept)  # fmt: skip
         self._hessian = InverseHessian(H, self._flat)
+        self._H = H
+
+    def local_smoothness(self, model):
+        """``(lambda_max(H), largest per-sample curvature)`` of the objective at ``model``.
+
+        The log-losses curve less as a fit approaches the optimum (confident
+        predictions): the bounds behind the automatic step, taken where
+        training starts, are then far above the curvature that is left.
+        """
+        if not isinstance(self.loss, SquaredError):
+            self._update_hessian(model)
+        free = np.ones(self._H.shape[0], dtype=bool)
+        if not self.fit_intercept:  # the fixed intercepts' rows are the identity's
+            n_params = self._H.shape[0] // self.data[1].shape[1]
+            free[n_params - 1 :: n_params] = False
+        H = self._H[np.ix_(free, free)]
+        top = linalg.eigh(H, eigvals_only=True, subset_by_index=[len(H) - 1, len(H) - 1])[0]
+        return float(top), self.largest_row_curvature
 
     @property
     def has_hessian(self):

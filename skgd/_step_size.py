@@ -171,6 +171,22 @@ def first_step_lengths(gradient, smoothness):
     return magnitude[significant] / smoothness
 
 
+def batch_smoothness(full, per_sample, n_samples, batch):
+    """``L_b`` of steps on ``batch`` samples drawn without replacement (Gower et al., 2019)."""
+    if is_full_batch(batch, n_samples):
+        return full
+    return (n_samples * (batch - 1) * full + (n_samples - batch) * per_sample) / (
+        batch * (n_samples - 1)
+    )
+
+
+def plain_step(rule, smoothness, beta, full_batch):
+    """The step of plain gradient steps (``1 / L``) or of momentum, for smoothness ``L``."""
+    if rule == MOMENTUM and full_batch:
+        return 1.0 / ((1.0 - beta) * smoothness)
+    return 1.0 / smoothness  # noisy momentum: its long-run step alpha must stay safe
+
+
 def auto_learning_rate(
     rule, X, gradient, sample_weight, batch, loss, n_outputs, l2, beta, beta2, fit_intercept,
     preconditioner,
@@ -196,18 +212,11 @@ def auto_learning_rate(
         smoothness = full
     else:
         per_sample = c * largest_row_curvature(row_curvatures, sample_weight) + penalty
-        smoothness = (n_samples * (batch - 1) * full + (n_samples - batch) * per_sample) / (
-            batch * (n_samples - 1)
-        )
+        smoothness = batch_smoothness(full, per_sample, n_samples, batch)
     if smoothness <= 0.0:
         return 1.0  # constant zero data: any step leaves the objective unchanged
-
-    if rule == GRADIENT_DESCENT:
-        return 1.0 / smoothness
-    if rule == MOMENTUM:
-        if not is_full_batch(batch, n_samples):
-            return 1.0 / smoothness  # noisy steps: its long-run step alpha must stay safe
-        return 1.0 / ((1.0 - beta) * smoothness)
+    if rule in (GRADIENT_DESCENT, MOMENTUM):
+        return plain_step(rule, smoothness, beta, is_full_batch(batch, n_samples))
     first_step = first_step_lengths(gradient, smoothness)
     if first_step.size == 0:
         return 1.0  # zero gradient: already at the optimum

@@ -31,6 +31,7 @@ SLOW_PROGRESS = 0.8
 CHECK_SPACING_GROWTH = 1.5
 NOISY = 2.0
 NOISELESS = 1.25
+RETUNE_RISE = 1.5
 
 # What the training loop does after an epoch: go on; stop; start averaging the
 # iterates from here; continue from the average with a new average (after a
@@ -65,16 +66,26 @@ class Stopping:
         0), for ``TOL_FLOOR``.
     deterministic : bool
         For fits without a certifier: full batches, whose loss must stop changing.
+    retune_step : callable or None
+        ``retune_step()`` re-derives the automatic step of full-batch plain and
+        momentum steps from the curvature where the fit is; True when it
+        raised it. (Noisy steps keep theirs: a longer one raises their noise.)
+    back_off_step : callable or None
+        Halves a raised step whose objective went up.
     """
 
     def __init__(self, tol, patience, certifier, full_batch, reduce_step, restore_step,
-                 loss_scale, deterministic=False):  # fmt: skip
+                 loss_scale, deterministic=False, retune_step=None,
+                 back_off_step=None):  # fmt: skip
         self.tol = tol
         self.patience = patience
         self.certifier = certifier
         self.full_batch = full_batch
         self.reduce_step = reduce_step
         self.restore_step = restore_step
+        self.retune_step = retune_step
+        self.back_off_step = back_off_step
+        self._loss_at_retune = None  # the objective when the step was last raised
         self.floor = TOL_FLOOR * loss_scale
         self.plateau = Plateau(tol, patience, self.floor, deterministic and certifier is None)
         self.certified = False
@@ -102,13 +113,35 @@ class Stopping:
         self._epochs_to_next_check -= 1
         if self.certifier is None:
             return self._uncertified(stalled)
+        self._watch_retuned_step(loss)
         if self.full_batch and self._screen(loss, gradient) and self.check(model):
             return STOP
         if self.full_batch and self.reduce_step is None:
-            if stalled:  # deterministic steps of a fixed length: only time helps
+            if stalled:  # deterministic steps of a fixed length: a longer one may be safe now
                 self.plateau.restart()
+                if self.check(model):
+                    return STOP
+                self._retune()
             return CONTINUE
         return self._averaged(stalled, model, iterate)
+
+    def _retune(self):
+        if self.retune_step is not None and self.retune_step():
+            self._loss_at_retune = self.objective
+            return True
+        return False
+
+    def _watch_retuned_step(self, loss):
+        """Back off a raised step when the objective rose above where it was raised.
+
+        A rise of the epoch objective by ``RETUNE_RISE`` times (noisy and
+        momentum steps swing) means the curvature grew back.
+        """
+        if self._loss_at_retune is None or loss <= RETUNE_RISE * self._loss_at_retune:
+            return
+        self.back_off_step()
+        self.retune_step = None  # the curvature is not what it seemed: keep this step
+        self._loss_at_retune = None
 
     def _uncertified(self, stalled):
         if not stalled:
