@@ -241,3 +241,22 @@ def test_warning_states_the_bound_when_max_iter_cuts_a_fit_short():
     gap = fitted_objective(model, X, y) - exact_optimum(model, X, y)
     assert "max_iter=20" in message and f"{model.optimality_gap_:.3g} above" in message
     assert model.optimality_gap_ >= gap > 0
+
+
+@pytest.mark.parametrize("optimizer", ["batch", "momentum"])
+def test_full_batch_log_loss_fits_retune_their_step_and_certify(optima, optimizer):
+    """Near the optimum the log-loss curves far less than its bound at the start: the
+    automatic step of full batches is re-derived there, and the fit certifies in time."""
+    X, y, Estimator = problem("iris", True)
+    model = Estimator(optimizer=optimizer, batch_size=len(y))
+    assert not fit_recording_warnings(model, X, y)
+    assert fitted_objective(model, X, y) / optima("iris", True) - 1 < 1e-4
+    start = Estimator(optimizer=optimizer, batch_size=len(y), max_iter=1, tol=None).fit(X, y)
+    assert model.learning_rate_ > 2 * start.learning_rate_
+
+
+def test_a_step_given_by_the_user_is_never_retuned():
+    X, y, Estimator = problem("iris", True)
+    model = Estimator(optimizer="batch", learning_rate=0.5, max_iter=300)
+    fit_recording_warnings(model, X, y)
+    assert model.learning_rate_ == 0.5
