@@ -86,6 +86,8 @@ class Stopping:
         self.retune_step = retune_step
         self.back_off_step = back_off_step
         self._loss_at_retune = None  # the objective when the step was last raised
+        self._epochs = 0
+        self._next_retune = patience
         self.floor = TOL_FLOOR * loss_scale
         self.plateau = Plateau(tol, patience, self.floor, deterministic and certifier is None)
         self.certified = False
@@ -117,17 +119,21 @@ class Stopping:
         if self.full_batch and self._screen(loss, gradient) and self.check(model):
             return STOP
         if self.full_batch and self.reduce_step is None:
-            if stalled:  # deterministic steps of a fixed length: a longer one may be safe now
+            # Deterministic steps of a fixed length: a longer one may be safe by
+            # now. Retuned after patience, 2, 4, ... times patience epochs: a
+            # few times per fit, as each forms the Hessian.
+            self._epochs += 1
+            if stalled:
                 self.plateau.restart()
-                if self.check(model):
-                    return STOP
-                self._retune()
+            if self._epochs >= self._next_retune:
+                self._next_retune *= 2
+                self._retune(model)
             return CONTINUE
         return self._averaged(stalled, model, iterate)
 
-    def _retune(self):
+    def _retune(self, model):
         if self.retune_step is not None and self.retune_step():
-            self._loss_at_retune = self.objective
+            self._loss_at_retune = self.plateau.previous_loss
             return True
         return False
 
