@@ -205,8 +205,7 @@ class Certifier:
         predictions): the bounds behind the automatic step, taken where
         training starts, are then far above the curvature that is left.
         """
-        if not isinstance(self.loss, SquaredError):
-            self._update_hessian(model)
+        self._update_hessian(model)  # once only for the squared error, whose H is constant
         free = np.ones(self._H.shape[0], dtype=bool)
         if not self.fit_intercept:  # the fixed intercepts' rows are the identity's
             n_params = self._H.shape[0] // self.data[1].shape[1]
