@@ -369,13 +369,13 @@ class BaseGD(BaseEstimator):
                         deterministic=full_batch and validation is None,
                         retune_step=retune, back_off_step=self._back_off_learning_rate)  # fmt: skip
 
-    def _retune_learning_rate(self, certifier, n_samples):
+    def _retune_learning_rate(self, certifier, n_samples, limit=None):
         """Re-derive the automatic step of plain and momentum steps where the fit is now.
 
         The same formula as at the start (``_step_size``), with the curvature of
         the objective at the current model instead of its bound over all
-        models; only ever raised, by at most ``RETUNE_LIMIT`` at a time. True
-        when the step changed.
+        models; only ever raised, by at most ``limit`` (default
+        ``RETUNE_LIMIT``) times at once. True when the step changed.
         """
         rule = PRESETS[self.optimizer][0]
         batch = samples_per_step(self.optimizer, self.batch_size, n_samples)
@@ -386,7 +386,7 @@ class BaseGD(BaseEstimator):
         step = plain_step(rule, smoothness, self.beta, is_full_batch(batch, n_samples))
         if step <= self._learning_rate_base * (1.0 + 1e-9):
             return False
-        self._learning_rate_base = min(step, RETUNE_LIMIT * self._learning_rate_base)
+        self._learning_rate_base = min(step, (limit or RETUNE_LIMIT) * self._learning_rate_base)
         self.learning_rate_ = self._learning_rate_base
         self._initial_learning_rate = max(self._initial_learning_rate, self._learning_rate_base)
         return True

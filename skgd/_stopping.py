@@ -32,6 +32,9 @@ CHECK_SPACING_GROWTH = 1.5
 NOISY = 2.0
 NOISELESS = 1.25
 RETUNE_RISE = 1.5
+# Noisy steps raise their step at most this much at a time: a longer step
+# also raises their noise, which the next check measures.
+GENTLE = 2.0
 
 # What the training loop does after an epoch: go on; stop; start averaging the
 # iterates from here; continue from the average with a new average (after a
@@ -67,9 +70,9 @@ class Stopping:
     deterministic : bool
         For fits without a certifier: full batches, whose loss must stop changing.
     retune_step : callable or None
-        ``retune_step()`` re-derives the automatic step of full-batch plain and
-        momentum steps from the curvature where the fit is; True when it
-        raised it. (Noisy steps keep theirs: a longer one raises their noise.)
+        ``retune_step(limit)`` re-derives the automatic step of plain and
+        momentum steps from the curvature where the fit is, raising it at most
+        ``limit`` times (None: the estimator's own limit); True when it raised it.
     back_off_step : callable or None
         Halves a raised step whose objective went up.
     """
@@ -131,8 +134,8 @@ class Stopping:
             return CONTINUE
         return self._averaged(stalled, model, iterate)
 
-    def _retune(self, model):
-        if self.retune_step is not None and self.retune_step():
+    def _retune(self, model, limit=None):
+        if self.retune_step is not None and self.retune_step(limit):
             self._loss_at_retune = self.plateau.previous_loss
             return True
         return False
@@ -209,8 +212,8 @@ class Stopping:
         if stalled and self.reduce_step is not None:
             if iterate_gap > NOISY * average_gap:
                 self.reduce_step(False)
-            elif iterate_gap < NOISELESS * average_gap:  # a longer step goes further
-                self.restore_step()
+            elif iterate_gap < NOISELESS * average_gap and not self._retune(model, GENTLE):
+                self.restore_step()  # a longer step goes further
             self._restart_checks()
             return RESTART_AVERAGING
         self._check_spacing *= CHECK_SPACING_GROWTH
