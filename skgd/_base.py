@@ -14,7 +14,7 @@ from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._certificate import Certifier, can_certify
+from ._certificate import HESSIAN_MAX_AGE, Certifier, can_certify
 from ._epoch import full_gradient, run_epoch
 from ._losses import best_constant_output, mean_loss, raw_output
 from ._optimizers import (
@@ -379,7 +379,10 @@ class BaseGD(BaseEstimator):
         """
         rule = PRESETS[self.optimizer][0]
         batch = samples_per_step(self.optimizer, self.batch_size, n_samples)
-        full, per_sample = certifier.local_smoothness(self._model)
+        # Full batches retune a few times per fit, on a current Hessian.
+        full, per_sample = certifier.local_smoothness(
+            self._model, 0 if is_full_batch(batch, n_samples) else HESSIAN_MAX_AGE
+        )
         smoothness = batch_smoothness(full, per_sample, n_samples, batch)
         if not smoothness > 0:
             return False

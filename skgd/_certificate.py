@@ -25,9 +25,10 @@ from ._losses import Softmax, SquaredError, output_curvature, raw_output
 from ._precondition import CHUNK_ROWS, solver_design
 
 MAX_CERTIFIED_PARAMETERS = 1000
-# An estimate from an older Hessian this many times above the threshold is
-# trusted to fail; closer, the Hessian is formed anew.
-SCREEN_MARGIN = 4.0
+# A check whose estimate with the last Hessian passes forms it anew to confirm;
+# one that fails keeps it. The local curvature behind a retuned step is read
+# off a Hessian at most this many checks old.
+HESSIAN_MAX_AGE = 20
 
 # Below this fraction of the largest eigenvalue a direction of H is treated as
 # flat (rounding); the gradient has no component there.
@@ -138,7 +139,7 @@ def largest_eigenvalue(H, n_iterations=30):
 
 
 class InverseHessian:
-    """``g -> g^T H^+ g`` for one Hessian, factored once (see the module docstring).
+    """``g -> g^T H^+ g`` for one Hessian, factored on first use (see the module docstring).
 
     Softmax's flat directions (``_flat_softmax_directions``) are added to ``H``
     first, with the scale of its diagonal, so that it can be factored; a
@@ -148,14 +149,15 @@ class InverseHessian:
     """
 
     def __init__(self, H, flat_directions=None):
-        size = float(np.max(np.abs(np.diag(H)))) if H.size else 0.0
-        self.zero = size == 0.0
-        if self.zero:
-            return
-        H = H.copy()
-        if flat_directions is not None and flat_directions.size:
-            H += size * flat_directions @ flat_directions.T
+        self.H = H
+        self.flat_directions = flat_directions
         self.factor = self.eigen = None
+
+    def _factor(self):
+        H = self.H.copy()
+        size = self.size
+        if self.flat_directions is not None and self.flat_directions.size:
+            H += size * self.flat_directions @ self.flat_directions.T
         try:
             self.factor = linalg.cho_factor(H + FLAT_DIRECTION * size * np.eye(H.shape[0]))
         except linalg.LinAlgError:
@@ -163,11 +165,17 @@ class InverseHessian:
             kept = eigenvalues > FLAT_DIRECTION * size
             self.eigen = eigenvalues[kept], vectors[:, kept]
 
+    @property
+    def size(self):
+        return float(np.max(np.abs(np.diag(self.H)))) if self.H.size else 0.0
+
     def decrement(self, gradient):
         """``g^T H^+ g``: the certificate's estimate of the gap."""
         g = gradient.reshape(-1).astype(np.float64)
-        if self.zero:
+        if self.size == 0.0:
             return 0.0 if not np.any(g) else np.inf
+        if self.factor is None and self.eigen is None:
+            self._factor()
         if self.factor is not None:
             return float(g @ linalg.cho_solve(self.factor, g, check_finite=False))
         eigenvalues, vectors = self.eigen
@@ -184,33 +192,37 @@ class Certifier:
         self.l2 = l2
         self.fit_intercept = fit_intercept
         self._hessian = None
+        self._age = 0  # checks since the Hessian was formed
         self._flat = None
         n_outputs, n_features = targets.shape[1], X.shape[1]
         if isinstance(loss, Softmax):
             self._flat = _flat_softmax_directions(n_outputs, n_features + 1, l2, fit_intercept)
 
     def _update_hessian(self, model):
+        self._age = 0
         if self._hessian is not None and isinstance(self.loss, SquaredError):
             return  # quadratic objective: H does not depend on the parameters
         X, _, sample_weight = self.data
         H, self.largest_row_curvature = hessian(X, sample_weight, model, self.preconditioner,
                                                 self.loss, self.l2, self.fit_intercept)  # fmt: skip
         self._hessian = InverseHessian(H, self._flat)
-        self._H = H
 
-    def local_smoothness(self, model):
+    def local_smoothness(self, model, max_age=HESSIAN_MAX_AGE):
         """``(lambda_max(H), largest per-sample curvature)`` of the objective at ``model``.
 
         The log-losses curve less as a fit approaches the optimum (confident
         predictions): the bounds behind the automatic step, taken where
-        training starts, are then far above the curvature that is left.
+        training starts, are then far above the curvature that is left. The
+        Hessian of a check at most ``max_age`` checks old will do.
         """
-        self._update_hessian(model)  # once only for the squared error, whose H is constant
-        free = np.ones(self._H.shape[0], dtype=bool)
+        if self._hessian is None or self._age >= max_age:
+            self._update_hessian(model)  # once only for the squared error, whose H is constant
+        H = self._hessian.H
+        free = np.ones(H.shape[0], dtype=bool)
         if not self.fit_intercept:  # the fixed intercepts' rows are the identity's
-            n_params = self._H.shape[0] // self.data[1].shape[1]
+            n_params = H.shape[0] // self.data[1].shape[1]
             free[n_params - 1 :: n_params] = False
-        return largest_eigenvalue(self._H[np.ix_(free, free)]), self.largest_row_curvature
+        return largest_eigenvalue(H[np.ix_(free, free)]), self.largest_row_curvature
 
     @property
     def has_hessian(self):
@@ -222,20 +234,25 @@ class Certifier:
             return np.inf
         return self._hessian.decrement(gradient)
 
-    def check(self, model, threshold=np.inf):
+    def check(self, model, threshold=None):
         """``(J(model), gap estimate)`` from one full pass and the Hessian.
 
-        The Hessian is formed anew at ``model`` when the estimate with the last
-        one is within ``SCREEN_MARGIN`` of ``threshold`` (a certificate is at
-        stake) and kept otherwise: a screen that fails by far needs no new one.
+        ``threshold(J)`` is the gap that would certify the fit. The Hessian is
+        formed anew at ``model`` when the estimate with the last one is within
+        it (a certificate is at stake, and only a current Hessian may give
+        one), and kept otherwise: near the optimum it changes slowly, and
+        forming it costs ``O(n P^2)``. None forms it anew.
         """
         X, targets, sample_weight = self.data
         shift, inverse_scale = self.preconditioner.maps
         view = (X.data, X.indices, X.indptr) if sparse.issparse(X) else X
         value, gradient = full_gradient(view, targets, sample_weight, model, shift, inverse_scale,
                                         self.loss, self.l2, self.fit_intercept)  # fmt: skip
-        estimate = self.estimate(gradient)
-        if estimate > SCREEN_MARGIN * threshold and self._hessian is not None:
-            return float(value), estimate
+        value = float(value)
+        self._age += 1
+        if threshold is not None and self._hessian is not None:
+            estimate = self.estimate(gradient)
+            if estimate > threshold(value):
+                return value, estimate
         self._update_hessian(model)
-        return float(value), self.estimate(gradient)
+        return value, self.estimate(gradient)

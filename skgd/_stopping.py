@@ -229,8 +229,7 @@ class Stopping:
         ``final``: the check of the returned model, whose estimate must use its
         own Hessian.
         """
-        threshold = float("inf") if final else self.threshold(self.objective or 0.0)
-        self.objective, self.gap = self.certifier.check(model, threshold)
+        self.objective, self.gap = self.certifier.check(model, None if final else self.threshold)
         self.certified = bool(self.gap <= self.threshold(self.objective))
         self.converged = self.converged or self.certified
         return self.certified
