@@ -167,6 +167,11 @@ class BaseGD(BaseEstimator):
 
     def _partial_fit(self, X, y, sample_weight, classes=None):
         """One epoch over ``X``, continuing from the current coefficients and optimizer state."""
+        if self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: a chunk holds out no "
+                "validation rows. Set early_stopping=False, or use fit."
+            )
         first_call = not hasattr(self, "coef_")
         X, y, sample_weight = self._validate_training_data(
             X, y, sample_weight, reset=first_call, classes=classes, partial=True
@@ -240,6 +245,14 @@ class BaseGD(BaseEstimator):
             random_state=rng,
             stratify=y if is_classifier(self) else None,
         )
+        for part, weights in (("validation", weight_val), ("training", sample_weight)):
+            if not weights.sum() > 0:
+                raise ValueError(
+                    f"early_stopping=True holds out validation_fraction="
+                    f"{self.validation_fraction} of the rows, and the sample weights of the "
+                    f"{part} part are all zero: its loss is undefined. Use other weights or "
+                    "random_state, or set early_stopping=False."
+                )
         targets_val = self._encode_targets(y_val, X.dtype)
         return X, y, sample_weight, (X_val, y_val, weight_val, targets_val)
 
@@ -266,6 +279,8 @@ class BaseGD(BaseEstimator):
         The coordinates come from this data (the first chunk, for
         ``partial_fit``) and are kept while the optimizer continues.
         """
+        if not self.fit_intercept:  # warm start after a fit with an intercept: none now
+            self._model[:, -1] = 0.0
         centre = self.fit_intercept and not sparse.issparse(X)
         if self.precondition:
             self._preconditioner = fit_preconditioner(X, sample_weight, centre)

@@ -126,6 +126,12 @@ class GDClassifier(ClassifierMixin, BaseGD):
             _check_partial_fit_first_call(self, classes)  # sets or checks classes_
         elif reset:
             self.classes_ = np.unique(y)
+        elif not np.array_equal(np.unique(y), self.classes_):
+            raise ValueError(
+                "warm_start can only be used where y has the same classes as in the previous "
+                f"call to fit: previously {self.classes_!r}, now {np.unique(y)!r}. Fit "
+                "without warm_start, or use partial_fit with classes=."
+            )
         if self.classes_.shape[0] < 2:
             raise ValueError(
                 "GDClassifier needs samples of at least 2 classes in the data, but the "
@@ -157,6 +163,12 @@ class GDClassifier(ClassifierMixin, BaseGD):
                 "sklearn.utils.class_weight.compute_class_weight."
             )
         weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        if not np.all(np.isfinite(weights) & (weights >= 0)):
+            wrong = ~(np.isfinite(weights) & (weights >= 0))
+            bad = dict(zip(self.classes_[wrong].tolist(), weights[wrong].tolist(), strict=True))
+            raise ValueError(
+                f"class_weight must give each class a finite, non-negative weight; got {bad}."
+            )
         return weights[np.searchsorted(self.classes_, y)]
 
     @_fit_context(prefer_skip_nested_validation=True)

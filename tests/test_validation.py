@@ -160,3 +160,57 @@ def test_divergence_is_caught_before_numbers_overflow():
     with pytest.raises(ValueError, match="times that of predicting zero") as error:
         model.fit(X, y)
     assert "learning_rate=0.001" in str(error.value)
+
+
+# -- state and input the fit used to accept silently ------------------------------------------
+
+
+def test_partial_fit_rejects_early_stopping():
+    X, y = np.random.RandomState(0).normal(size=(40, 3)), np.arange(40.0)
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
+        GDLinearRegressor(early_stopping=True).partial_fit(X, y)
+
+
+@pytest.mark.parametrize("part", ["validation", "training"])
+def test_early_stopping_with_zero_weight_in_one_part_names_it(part):
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
+    model = GDLinearRegressor(early_stopping=True, validation_fraction=0.25, random_state=0)
+    # The rows the split holds out, found by splitting the row numbers the same way.
+    from sklearn.model_selection import train_test_split
+
+    _, held_out = train_test_split(
+        np.arange(40), test_size=0.25, random_state=np.random.RandomState(0)
+    )
+    weights = np.zeros(40)
+    if part == "validation":
+        weights[np.setdiff1d(np.arange(40), held_out)] = 1.0
+    else:
+        weights[held_out] = 1.0
+    with pytest.raises(ValueError, match=f"weights of the {part} part are all zero"):
+        model.fit(X, y, sample_weight=weights)
+
+
+@pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf])
+def test_class_weight_must_be_finite_and_non_negative(bad):
+    X, y = np.random.RandomState(0).normal(size=(30, 2)), np.repeat([0, 1, 2], 10)
+    with pytest.raises(ValueError, match="class_weight must give each class a finite"):
+        GDClassifier(class_weight={0: 1.0, 1: bad, 2: 1.0}).fit(X, y)
+
+
+def test_warm_start_rejects_other_classes():
+    X, y = np.random.RandomState(0).normal(size=(30, 2)), np.repeat([0, 1, 2], 10)
+    model = GDClassifier(warm_start=True, max_iter=5, tol=None).fit(X, y)
+    with pytest.raises(ValueError, match="same classes as in the previous call"):
+        model.fit(X[:20], y[:20])
+
+
+def test_warm_start_without_intercept_drops_the_old_one():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 2))
+    y = X @ [1.0, 2.0] + 5.0
+    model = GDLinearRegressor(optimizer="adam", warm_start=True, random_state=0).fit(X, y)
+    assert model.intercept_ == pytest.approx(5.0, rel=1e-3)
+    model.set_params(fit_intercept=False).fit(X, y)
+    assert model.intercept_ == 0.0
+    np.testing.assert_allclose(model.predict(X), X @ model.coef_)
