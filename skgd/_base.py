@@ -340,6 +340,7 @@ class BaseGD(BaseEstimator):
             self.best_validation_score_ = None
         else:
             self.validation_scores_ = [np.nan] * self.n_iter_  # epochs of earlier fits
+            self.best_validation_score_ = None
         self._best_state = None
 
     def _full_gradient(self, X, targets, sample_weight):
@@ -576,12 +577,14 @@ class BaseGD(BaseEstimator):
         step, so a plateau of the score does not stop a fit that still improves.
         """
         X_val, y_val, weight_val, targets_val = validation
-        self.validation_scores_.append(float(self.score(X_val, y_val, sample_weight=weight_val)))
+        score = float(self.score(X_val, y_val, sample_weight=weight_val))
+        self.validation_scores_.append(score)
+        # As MLP's: the best score of this fit (warm starts' earlier epochs are NaN).
+        self.best_validation_score_ = max(score, self.best_validation_score_ or -np.inf)
         raw = raw_output(X_val, self._model[:, :-1], self._model[:, -1])
         loss = mean_loss(self._loss_for(targets_val.shape[1]), raw, targets_val, weight_val)
         if self._best_state is None or loss < self.best_loss_:
             self._best_state = self._model.copy(), self._theta.copy()  # not averaging
-            self.best_validation_score_ = self.validation_scores_[-1]
         return loss
 
     def _print_progress(self):

@@ -126,7 +126,11 @@ COMMON_ATTRIBUTES = """\
         With ``early_stopping``, the score (R^2 or accuracy) on the held-out rows
         after each epoch, ``len(validation_scores_) == n_iter_``; else None.
     best_validation_score_ : float or None
-        With ``early_stopping``, the validation score of the kept coefficients.
+        With ``early_stopping``, the best validation score of the fit,
+        ``max(validation_scores_)`` (as in ``MLPClassifier``). The kept
+        coefficients are those of the lowest validation *loss* (``best_loss_``);
+        for the regressor their score is this one, for the classifier the
+        accuracy may peak at another epoch.
     t_ : int
         Steps taken by the current optimizer state (Adam's ``t``).
     learning_rate_ : float

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris, make_regression
+from sklearn.datasets import load_digits, load_iris, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import mean_squared_error
@@ -132,6 +132,19 @@ def test_early_stopping_split_is_stratified_for_the_classifier():
     model.fit(StandardScaler().fit_transform(X), y)
     assert model.best_validation_score_ > 0.85
     assert len(model.validation_scores_) == model.n_iter_
+
+
+
+def test_best_validation_score_is_the_best_score_as_in_mlp():
+    """The kept coefficients have the lowest validation loss; the accuracy can peak elsewhere."""
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:500])
+    model = GDClassifier(early_stopping=True, validation_fraction=0.2, random_state=0)
+    model.fit(X, y[:500])
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    _, X_val, _, y_val = train_test_split(X, y[:500], test_size=0.2, random_state=0,
+                                          stratify=y[:500])  # fmt: skip
+    assert model.score(X_val, y_val) < model.best_validation_score_
 
 
 def test_no_early_stopping_means_no_validation_scores(diabetes):
