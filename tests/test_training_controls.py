@@ -134,7 +134,6 @@ def test_early_stopping_split_is_stratified_for_the_classifier():
     assert len(model.validation_scores_) == model.n_iter_
 
 
-
 def test_best_validation_score_is_the_best_score_as_in_mlp():
     """The kept coefficients have the lowest validation loss; the accuracy can peak elsewhere."""
     X, y = load_digits(return_X_y=True)
