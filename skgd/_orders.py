@@ -1,6 +1,6 @@
 """The order in which each epoch visits the training rows."""
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -31,9 +31,24 @@ def epoch_orders(rng, n_samples, n_epochs, shuffled):
             yield own.permutation(n_samples)
         return
     with ThreadPoolExecutor(max_workers=1) as pool:
-        upcoming = pool.submit(own.permutation, n_samples)
+        upcoming = _draw(pool, own, n_samples)
         for epoch in range(n_epochs):
             order = upcoming.result()
             if epoch + 1 < n_epochs:
-                upcoming = pool.submit(own.permutation, n_samples)
+                upcoming = _draw(pool, own, n_samples)
             yield order
+
+
+def _draw(pool, own, n_samples):
+    """The next permutation, drawn on ``pool``'s thread, or here when no thread can start.
+
+    During interpreter shutdown (a fit in a thread still running when the main
+    script ends, an atexit handler) new threads are refused: the same
+    generator then draws the same numbers on the caller's thread.
+    """
+    try:
+        return pool.submit(own.permutation, n_samples)
+    except RuntimeError:
+        done = Future()
+        done.set_result(own.permutation(n_samples))
+        return done

@@ -359,3 +359,22 @@ def test_background_shuffle_thread_ends_with_the_fit(diabetes, monkeypatch):
         GDLinearRegressor(optimizer="sgd", learning_rate=10.0, random_state=0).fit(X, y)
     assert threading.active_count() == before  # even while the traceback is kept
     assert error.traceback
+
+
+def test_shuffles_are_drawn_here_when_no_thread_can_start(diabetes, monkeypatch):
+    """At interpreter shutdown new threads are refused: the fit draws the same orders itself."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import skgd._orders
+
+    X, y = diabetes
+    params = dict(optimizer="adam", max_iter=5, tol=None, random_state=3)
+    monkeypatch.setattr(skgd._orders, "BACKGROUND_SHUFFLE_MIN_ROWS", 0)
+    threaded = GDLinearRegressor(**params).fit(X, y)
+
+    def refuse(self, *args, **kwargs):
+        raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", refuse)
+    unthreaded = GDLinearRegressor(**params).fit(X, y)
+    np.testing.assert_array_equal(unthreaded.coef_, threaded.coef_)
