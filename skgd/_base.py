@@ -9,6 +9,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, _fit_context, is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -577,11 +578,14 @@ class BaseGD(BaseEstimator):
         step, so a plateau of the score does not stop a fit that still improves.
         """
         X_val, y_val, weight_val, targets_val = validation
-        score = float(self.score(X_val, y_val, sample_weight=weight_val))
+        raw = raw_output(X_val, self._model[:, :-1], self._model[:, -1])
+        # score()'s metric on the rows as trained on (score() itself would check
+        # their feature names, which the split's arrays no longer carry)
+        metric = accuracy_score if is_classifier(self) else r2_score
+        score = float(metric(y_val, self._prediction(raw), sample_weight=weight_val))
         self.validation_scores_.append(score)
         # As MLP's: the best score of this fit (warm starts' earlier epochs are NaN).
         self.best_validation_score_ = max(score, self.best_validation_score_ or -np.inf)
-        raw = raw_output(X_val, self._model[:, :-1], self._model[:, -1])
         loss = mean_loss(self._loss_for(targets_val.shape[1]), raw, targets_val, weight_val)
         if self._best_state is None or loss < self.best_loss_:
             self._best_state = self._model.copy(), self._theta.copy()  # not averaging

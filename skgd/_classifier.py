@@ -232,10 +232,13 @@ class GDClassifier(ClassifierMixin, BaseGD):
         y_pred : ndarray of shape (n_samples,)
             Predicted class labels.
         """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(int)]
-        return self.classes_[np.argmax(scores, axis=1)]
+        return self._prediction(self._raw_output(X))
+
+    def _prediction(self, raw):
+        """``predict``'s labels from the raw output."""
+        if raw.shape[1] == 1:
+            return self.classes_[(raw[:, 0] > 0).astype(int)]
+        return self.classes_[np.argmax(raw, axis=1)]
 
     def predict_proba(self, X):
         """Class probabilities: sigmoid (two classes) or softmax (more) of the scores.

@@ -153,7 +153,10 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
             Predicted values.
         """
-        raw = self._raw_output(X)
+        return self._prediction(self._raw_output(X))
+
+    def _prediction(self, raw):
+        """``predict``'s output from the raw output."""
         return raw[:, 0] if self._y_is_1d else raw
 
     def __sklearn_tags__(self):

@@ -378,3 +378,15 @@ def test_shuffles_are_drawn_here_when_no_thread_can_start(diabetes, monkeypatch)
     monkeypatch.setattr(ThreadPoolExecutor, "submit", refuse)
     unthreaded = GDLinearRegressor(**params).fit(X, y)
     np.testing.assert_array_equal(unthreaded.coef_, threaded.coef_)
+
+
+def test_early_stopping_on_a_dataframe_warns_nothing_about_feature_names(diabetes):
+    import pandas as pd
+
+    X, y = diabetes
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = GDLinearRegressor(early_stopping=True, random_state=0, max_iter=30, tol=None)
+        model.fit(frame, y)
+    assert len(model.validation_scores_) == model.n_iter_
