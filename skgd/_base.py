@@ -325,6 +325,7 @@ class BaseGD(BaseEstimator):
     def _continue_optimizer(self, X, targets, sample_weight):
         """Keep the optimizer's state, unless its parameters changed since it was set up."""
         self._check_n_outputs(targets)
+        self._adopt_attributes()
         if self._fitted_optimizer_config != self._optimizer_config():
             self._initialize_optimizer(X, targets, sample_weight)
 
@@ -453,26 +454,57 @@ class BaseGD(BaseEstimator):
         shuffled = self.shuffle and not full_batch
         self._n_averaged = 0
         self.optimality_gap_ = None
-        with closing(epoch_orders(rng, n_samples, max_epochs, shuffled)) as orders:
-            for order in orders:
-                epoch_loss = self._epoch_step(
-                    X, targets, sample_weight, order, batch, rule, power_t
-                )
-                self._check_divergence(epoch_loss, baseline[0])
-                self.loss_curve_.append(float(epoch_loss))
-                monitored = epoch_loss if validation is None else self._validate(validation)
-                self.best_loss_ = min(self.best_loss_, float(monitored))
-                self._print_progress()
-                if stopping and self._follow(rule_of_stopping.update(
-                    epoch_loss, monitored, self._last_gradient, self._model, self._iterate
-                )):  # fmt: skip
-                    break
+        last_good = self._snapshot()
+        try:
+            with closing(epoch_orders(rng, n_samples, max_epochs, shuffled)) as orders:
+                for order in orders:
+                    epoch_loss = self._epoch_step(
+                        X, targets, sample_weight, order, batch, rule, power_t
+                    )
+                    self._check_divergence(epoch_loss, baseline[0])
+                    self.loss_curve_.append(float(epoch_loss))
+                    monitored = epoch_loss if validation is None else self._validate(validation)
+                    self.best_loss_ = min(self.best_loss_, float(monitored))
+                    self._print_progress()
+                    if stopping and self._follow(rule_of_stopping.update(
+                        epoch_loss, monitored, self._last_gradient, self._model, self._iterate
+                    )):  # fmt: skip
+                        break
+                    last_good = self._snapshot()
+        except BaseException:  # a divergence, an interrupt...: end on the last good epoch
+            self._recover(last_good)
+            raise
         if validation is not None:
             self._model[:], self._theta[:] = self._best_state
             self._iterate[:] = self._model
         self._adopt_average()
         if stopping:
             self._report(rule_of_stopping, baseline, targets, sample_weight)
+        self._sync_coef()
+
+    def _snapshot(self):
+        """What an interrupted fit returns to: the model and history after an epoch."""
+        return (self._model.copy(), self._theta.copy(), len(self.loss_curve_),
+                len(getattr(self, "_path_steps", ())))  # fmt: skip
+
+    def _recover(self, snapshot):
+        """A consistent estimator after a failed epoch: the last good model, its history.
+
+        The optimizer starts afresh at the next fit (a diverged moment would
+        derail it at once): its configuration no longer matches any.
+        """
+        model, theta, n_epochs, n_path_parts = snapshot
+        self._model[:], self._theta[:], self._iterate[:] = model, theta, model
+        self._n_averaged = 0
+        del self.loss_curve_[n_epochs:]
+        if self.validation_scores_ is not None:
+            del self.validation_scores_[n_epochs:]
+        if hasattr(self, "_path_steps"):
+            del self._path_steps[n_path_parts:]
+        self.n_iter_ = n_epochs
+        self._first_moment[:] = 0.0
+        self._second_moment[:] = 0.0
+        self._fitted_optimizer_config = None
         self._sync_coef()
 
     def _follow(self, action):
@@ -634,7 +666,34 @@ class BaseGD(BaseEstimator):
         """Raw model output, shape (n_samples, n_outputs)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32])
-        return raw_output(X, self._model[:, :-1], self._model[:, -1])
+        model = self._model_of_attributes()
+        return raw_output(X, model[:, :-1], model[:, -1])
+
+    def _model_of_attributes(self):
+        """``[coef_, intercept_]`` as one (n_outputs, n_features + 1) array: the model.
+
+        ``coef_`` and ``intercept_`` are the model, as in scikit-learn's linear
+        models: predictions use them, and a fit that continues from them
+        (``warm_start``, ``partial_fit``) starts where a user may have set them.
+        """
+        coef = np.atleast_2d(np.asarray(self.coef_))
+        intercept = np.reshape(np.asarray(self.intercept_, dtype=coef.dtype), -1)
+        return np.column_stack([coef, np.broadcast_to(intercept, (coef.shape[0],))])
+
+    def _adopt_attributes(self):
+        """Continue from ``coef_`` and ``intercept_``, which a user may have changed."""
+        model = self._model_of_attributes().astype(self._model.dtype)
+        if model.shape != self._model.shape:
+            raise ValueError(
+                f"coef_ and intercept_ have shapes {np.shape(self.coef_)} and "
+                f"{np.shape(self.intercept_)}, which do not match the fitted model; set them "
+                "with the shapes fit gave them, or fit without warm_start."
+            )
+        if np.array_equal(model, self._model):
+            return
+        self._model[:] = model
+        self._iterate[:] = model
+        solver_from_model(self._model, *self._preconditioner[:2], self._theta)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

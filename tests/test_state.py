@@ -1,0 +1,95 @@
+"""The estimator's state never lies: coef_ is the model, and every exit from fit leaves it so."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, load_iris
+
+from skgd import GDClassifier, GDLinearRegressor
+
+
+def assert_consistent(model, X):
+    """Finite, its history one entry per epoch, and predicting with coef_ and intercept_."""
+    assert np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.intercept_))
+    assert model.n_iter_ == len(model.loss_curve_)
+    raw = X @ np.atleast_2d(model.coef_).T + np.reshape(model.intercept_, -1)
+    if isinstance(model, GDLinearRegressor):
+        np.testing.assert_allclose(model.predict(X), raw[:, 0], rtol=1e-12)
+    else:
+        np.testing.assert_allclose(model.decision_function(X).reshape(raw.shape), raw, rtol=1e-12)
+
+
+def test_setting_coef_and_intercept_changes_the_model():
+    X, y = load_diabetes(return_X_y=True)
+    model = GDLinearRegressor(random_state=0).fit(X, y)
+    model.coef_[:] = 0.0
+    model.intercept_ = 5.0
+    np.testing.assert_array_equal(model.predict(X[:3]), 5.0)
+    X, labels = load_iris(return_X_y=True)
+    classifier = GDClassifier(random_state=0, max_iter=20, tol=None).fit(X, labels)
+    classifier.coef_[:] = 0.0
+    classifier.intercept_[:] = [0.0, 10.0, 0.0]
+    np.testing.assert_array_equal(classifier.predict(X), 1)
+
+
+def test_a_warm_start_continues_from_the_coefficients_as_set():
+    X, y = load_diabetes(return_X_y=True)
+    params = dict(optimizer="batch", warm_start=True, max_iter=1, tol=None, precondition=False)
+    model = GDLinearRegressor(**params).fit(X, y)
+    model.coef_[:] = 0.0
+    model.intercept_ = 0.0
+    model.fit(X, y)
+    fresh = GDLinearRegressor(**params).fit(X, y)  # one step from zero, the same step size
+    np.testing.assert_allclose(model.coef_, fresh.coef_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, ValueError, MemoryError])
+@pytest.mark.parametrize("stage", ["epoch", "stopping rule", "validation"])
+def test_an_interrupted_fit_ends_on_its_last_good_epoch(monkeypatch, failure, stage):
+    """A failure injected at the fourth epoch: the model and history of the third."""
+    import skgd._base
+    import skgd._stopping
+
+    X, y = load_diabetes(return_X_y=True)
+    params = dict(random_state=0, max_iter=50, record_path=True, warm_start=True)
+    if stage == "validation":
+        params["early_stopping"] = True
+    reference = GDLinearRegressor(**params, tol=None).set_params(max_iter=3).fit(X, y)
+    target = {
+        "epoch": (skgd._base.BaseGD, "_epoch_step"),
+        "stopping rule": (skgd._stopping.Stopping, "update"),
+        "validation": (skgd._base.BaseGD, "_validate"),
+    }[stage]
+    original = getattr(*target)
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise failure("injected")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(*target, failing)
+    model = GDLinearRegressor(**params, tol=None if stage != "stopping rule" else 1e-4)
+    with pytest.raises(failure):
+        model.fit(X, y)
+    assert_consistent(model, X)
+    assert model.n_iter_ == 3
+    if stage == "epoch":  # the same three epochs as a fit of three (which, with early
+        # stopping, would return its best epoch rather than its last)
+        np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-12)
+        assert len(model.coef_path_) == len(reference.coef_path_)
+    monkeypatch.undo()
+    model.set_params(max_iter=5).fit(X, y)  # a fresh optimizer from there
+    assert_consistent(model, X)
+    assert model.n_iter_ == 8
+
+
+def test_a_divergence_leaves_the_last_finite_model_and_a_fresh_optimizer():
+    X, y = load_diabetes(return_X_y=True)
+    model = GDLinearRegressor(optimizer="sgd", learning_rate=10.0, warm_start=True, random_state=0)
+    with pytest.raises(ValueError, match="diverged"):
+        model.fit(X, y)
+    assert_consistent(model, X)
+    model.set_params(learning_rate="auto").fit(X, y)
+    assert_consistent(model, X)
+    assert model.score(X, y) > 0.5
