@@ -181,7 +181,9 @@ def test_partial_fit_after_early_stopping_keeps_history_consistent(data):
     X, y = data
     model = GDLinearRegressor(early_stopping=True, validation_fraction=0.2, max_iter=5, tol=None)
     model.fit(X, y)
-    model.partial_fit(X, y)
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        model.partial_fit(X, y)
+    model.set_params(early_stopping=False).partial_fit(X, y)
     assert model.validation_scores_ is None and len(model.loss_curve_) == model.n_iter_ == 6
 
 
