@@ -11,11 +11,16 @@ Checking costs a full pass over the data and forming the Hessian, so it is
 done only when a cheap signal says the fit may be done:
 
 * full batches compute the objective's gradient every epoch: its estimate with
-  the last Hessian formed screens each epoch;
-* smaller batches see only noisy losses: a plateau (``n_iter_no_change``
-  epochs without improving the best epoch loss by ``tol``, scikit-learn's rule)
-  triggers a check. A plateau that is not certified is the noise floor of the
-  step: the adaptive schedule divides the step (``_schedules``) and goes on.
+  the last Hessian formed screens each epoch. Plain and momentum steps of a
+  fixed length retune their automatic step from the current curvature after
+  ``patience``, 2, 4, ... times ``patience`` epochs;
+* smaller batches see only noisy losses (and RMSprop's and Adam's steps
+  oscillate): a plateau (``n_iter_no_change`` epochs without improving the best
+  epoch loss by ``tol``, scikit-learn's rule) triggers a check, after which the
+  fit averages its iterates and checks the average at growing intervals;
+  the comparison of the average with the last iterate tells the noise floor
+  of a step (divided by the adaptive schedule) from a slow valley floor
+  (where the step grows back). See ``Stopping._averaged``.
 
 Fits that cannot be certified (early stopping watches the validation loss;
 models too large for the exact Hessian) stop on the plateau alone.
@@ -29,8 +34,11 @@ TOL_FLOOR = 1e-8
 # improving at this step (an average whose gap falls as 1 / t shrinks it by 1/1.5).
 SLOW_PROGRESS = 0.8
 CHECK_SPACING_GROWTH = 1.5
+# An iterate this many times further from the optimum than the average is
+# noisy; less than NOISELESS times, hardly.
 NOISY = 2.0
 NOISELESS = 1.25
+# A retuned step whose epoch objective rises this many times is backed off.
 RETUNE_RISE = 1.5
 # Noisy steps raise their step at most this much at a time: a longer step
 # also raises their noise, which the next check measures.
