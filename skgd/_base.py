@@ -328,6 +328,7 @@ class BaseGD(BaseEstimator):
         self._adopt_attributes()
         if self._fitted_optimizer_config != self._optimizer_config():
             self._initialize_optimizer(X, targets, sample_weight)
+            self._start_path()  # the path is that of the optimizer's t_ steps
 
     def _start_path(self):
         for name in ("_path_steps", "coef_path_", "intercept_path_"):

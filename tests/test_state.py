@@ -93,3 +93,14 @@ def test_a_divergence_leaves_the_last_finite_model_and_a_fresh_optimizer():
     model.set_params(learning_rate="auto").fit(X, y)
     assert_consistent(model, X)
     assert model.score(X, y) > 0.5
+
+
+def test_the_path_follows_the_optimizer_it_records():
+    """coef_path_ holds t_ + 1 rows, also after a warm start that starts a new optimizer."""
+    X, y = load_diabetes(return_X_y=True)
+    model = GDLinearRegressor(optimizer="adam", record_path=True, warm_start=True, max_iter=3,
+                              tol=None, random_state=0).fit(X, y)  # fmt: skip
+    assert len(model.coef_path_) == model.t_ + 1
+    model.set_params(optimizer="sgd", max_iter=1).fit(X, y)
+    assert len(model.coef_path_) == model.t_ + 1 == len(y) + 1
+    np.testing.assert_allclose(model.coef_path_[-1], model.coef_)
