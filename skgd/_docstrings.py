@@ -115,7 +115,9 @@ COMMON_ATTRIBUTES = """\
         One entry per epoch: the objective (mean loss plus penalty) averaged
         over the epoch's batches, each batch's term evaluated at the
         coefficients just before that batch's step. For full batches this is
-        the objective at the start of the epoch.
+        the objective at the start of the epoch. It follows the optimizer's
+        iterates: once a fit averages them (see ``tol``), ``coef_`` is their
+        average, whose objective is lower than the noisy iterates' curve.
     n_iter_ : int
         Epochs run (accumulated over warm starts); ``len(loss_curve_)``.
     best_loss_ : float
