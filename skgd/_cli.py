@@ -64,6 +64,9 @@ def main(argv=None):
     except (ValueError, OSError, ImportError) as error:
         print(f"skgd: error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("skgd: interrupted", file=sys.stderr)
+        return 130  # the shell's code for a command ended by Ctrl-C
     return 0
 
 

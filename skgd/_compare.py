@@ -41,13 +41,23 @@ def load_dataset(name, target=None):
     if target is None:
         raise ValueError(f"{name}: a CSV dataset needs --target COLUMN")
     try:
-        with open(name, newline="") as file:
-            rows = [row for row in csv.reader(file) if any(field.strip() for field in row)]
+        # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark
+        with open(name, newline="", encoding="utf-8-sig") as file:
+            reader = csv.reader(file, strict=True)  # an unterminated quote is an error
+            rows = [row for row in reader if any(field.strip() for field in row)]
     except csv.Error as error:
         raise ValueError(f"{name}: not a readable CSV file ({error})") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{name}: not UTF-8 text (byte {error.object[error.start]:#04x} at position "
+            f"{error.start}); save it as UTF-8, for example as Excel's 'CSV UTF-8'"
+        ) from None
     if len(rows) < 3:
         raise ValueError(f"{name}: expected a header row and at least two data rows")
-    header, rows = rows[0], rows[1:]
+    header, rows = [field.strip() for field in rows[0]], rows[1:]
+    duplicated = sorted({field for field in header if header.count(field) > 1})
+    if duplicated:
+        raise ValueError(f"{name}: duplicated column names: {', '.join(duplicated)}")
     if target not in header:
         raise ValueError(f"{name}: no column {target!r}; columns are {', '.join(header)}")
     for number, row in enumerate(rows, start=1):
@@ -129,6 +139,12 @@ def compare_optimizers(X, y, *, task="auto", optimizers=tuple(PRESETS), scale=Tr
         task = task_of(y)
     if task not in ("regression", "classification"):
         raise ValueError(f"task must be 'auto', 'regression' or 'classification', not {task!r}")
+    if task == "regression" and np.asarray(y).dtype.kind not in "biuf":
+        example = str(np.asarray(y).ravel()[0])
+        raise ValueError(
+            f"regression needs a numeric target; it has values such as {example!r}. Use "
+            "task='classification' (--task classification) for labels."
+        )
     if scale:  # centring would densify a sparse X
         X = StandardScaler(with_mean=not sparse.issparse(X)).fit_transform(X)
     Estimator = GDLinearRegressor if task == "regression" else GDClassifier

@@ -118,3 +118,51 @@ def test_compare_optimizers_accepts_one_name_and_sparse_input():
     assert [row["model"] for row in rows] == ["closed form", "momentum"]
     with pytest.raises(ValueError, match="not optimizer="):
         compare_optimizers(X, y, optimizer="adam")
+
+
+def csv_file(tmp_path, content, encoding="utf-8"):
+    path = tmp_path / "data.csv"
+    path.write_bytes(content.encode(encoding) if isinstance(content, str) else content)
+    return str(path)
+
+
+ROWS = "a,b,y\n1,2,3\n2,1,4\n3,5,1\n4,4,2\n"
+
+
+def test_csv_with_a_byte_order_mark_reads_its_first_column(tmp_path, capsys):
+    path = csv_file(tmp_path, "\ufeff" + ROWS.replace("a,b,y", "y,a,b"))
+    assert main(["--dataset", path, "--target", "y", "--optimizers", "batch"]) == 0
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("a,b,y\n1,2,3\n\xe9,1,4\n".encode("latin-1"), "not UTF-8 text"),
+        ('a,b,y\n1,2,3\n"2,1,4\n3,5,1\n', "not a readable CSV file"),
+        ("a,a,y\n1,2,3\n2,1,4\n3,5,1\n", "duplicated column names: a"),
+    ],
+)
+def test_csv_files_as_users_have_them_get_clear_errors(tmp_path, capsys, content, message):
+    path = csv_file(tmp_path, content)
+    assert main(["--dataset", path, "--target", "y"]) == 1
+    error = capsys.readouterr().err
+    assert message in error and path in error
+
+
+def test_string_target_for_regression_is_a_clear_error(tmp_path, capsys):
+    path = csv_file(tmp_path, "a,y\n1,cat\n2,dog\n3,cat\n")
+    assert main(["--dataset", path, "--target", "y", "--task", "regression"]) == 1
+    error = capsys.readouterr().err
+    assert "regression needs a numeric target" in error and "'cat'" in error
+    assert "np.str_" not in error
+
+
+def test_ctrl_c_exits_130_without_a_traceback(monkeypatch, capsys):
+    import skgd._cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(skgd._cli, "compare_optimizers", interrupted)
+    assert main(["--optimizers", "batch"]) == 130
+    assert capsys.readouterr().err.strip().endswith("skgd: interrupted")
