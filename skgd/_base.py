@@ -1,7 +1,7 @@
 """BaseGD: parameter validation, state handling and the one training loop."""
 
 import warnings
-from contextlib import closing
+from contextlib import closing, contextmanager
 from functools import partial
 from numbers import Integral, Real
 
@@ -151,17 +151,18 @@ class BaseGD(BaseEstimator):
             The fitted estimator.
         """
         warm = self.warm_start and hasattr(self, "coef_")
-        X, y, sample_weight = self._validate_training_data(X, y, sample_weight, reset=not warm)
-        rng = check_random_state(self.random_state)
-        validation = None
-        if self.early_stopping:
-            X, y, sample_weight, validation = self._split_validation(X, y, sample_weight, rng)
-        targets = self._encode_targets(y, X.dtype)
-        if warm:
-            self._continue_optimizer(X, targets, sample_weight)
-        else:
-            self._initialize(X, targets, sample_weight)
-        self._reset_validation(validation)
+        with self._unchanged_on_error():
+            X, y, sample_weight = self._validate_training_data(X, y, sample_weight, reset=not warm)
+            rng = check_random_state(self.random_state)
+            validation = None
+            if self.early_stopping:
+                X, y, sample_weight, validation = self._split_validation(X, y, sample_weight, rng)
+            targets = self._encode_targets(y, X.dtype)
+            if warm:
+                self._continue_optimizer(X, targets, sample_weight)
+            else:
+                self._initialize(X, targets, sample_weight)
+            self._reset_validation(validation)
         self.best_loss_ = np.inf  # of this fit's monitored loss
         self._run_epochs(X, targets, sample_weight, rng, self.max_iter, validation, stopping=True)
         return self
@@ -174,18 +175,35 @@ class BaseGD(BaseEstimator):
                 "validation rows. Set early_stopping=False, or use fit."
             )
         first_call = not hasattr(self, "coef_")
-        X, y, sample_weight = self._validate_training_data(
-            X, y, sample_weight, reset=first_call, classes=classes, partial=True
-        )
-        targets = self._encode_targets(y, X.dtype)
-        if first_call:
-            self._initialize(X, targets, sample_weight)
-        else:
-            self._continue_optimizer(X, targets, sample_weight)
-        self._reset_validation(None)  # partial_fit holds nothing out
+        with self._unchanged_on_error():
+            X, y, sample_weight = self._validate_training_data(
+                X, y, sample_weight, reset=first_call, classes=classes, partial=True
+            )
+            targets = self._encode_targets(y, X.dtype)
+            if first_call:
+                self._initialize(X, targets, sample_weight)
+            else:
+                self._continue_optimizer(X, targets, sample_weight)
+            self._reset_validation(None)  # partial_fit holds nothing out
         rng = check_random_state(self.random_state)
         self._run_epochs(X, targets, sample_weight, rng, 1, None, stopping=False)
         return self
+
+    @contextmanager
+    def _unchanged_on_error(self):
+        """Undo a failed set-up: attributes as before the call, not half of a new fit's.
+
+        The set-up replaces attributes (``n_features_in_``, ``classes_``, the
+        state arrays) rather than writing into them, so a shallow copy is the
+        state before the call.
+        """
+        before = dict(self.__dict__)
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
 
     def _validate_training_data(self, X, y, sample_weight, reset, classes=None, partial=False):
         X, y = validate_data(
@@ -280,14 +298,19 @@ class BaseGD(BaseEstimator):
         The coordinates come from this data (the first chunk, for
         ``partial_fit``) and are kept while the optimizer continues.
         """
+        # New arrays, never writes into the old ones: a failed set-up leaves the
+        # previous state (see _unchanged_on_error).
         if not self.fit_intercept:  # warm start after a fit with an intercept: none now
+            self._model = self._model.copy()
             self._model[:, -1] = 0.0
         centre = self.fit_intercept and not sparse.issparse(X)
         if self.precondition:
             self._preconditioner = fit_preconditioner(X, sample_weight, centre)
         else:
             self._preconditioner = identity(X.shape[1])
+        self._theta = np.empty_like(self._model)
         solver_from_model(self._model, *self._preconditioner[:2], self._theta)
+        self._iterate = np.empty_like(self._model)
         model_from_solver(self._theta, *self._preconditioner.maps, self._iterate)
         self._first_moment = np.zeros_like(self._theta)
         self._second_moment = np.zeros_like(self._theta)
@@ -325,7 +348,7 @@ class BaseGD(BaseEstimator):
     def _continue_optimizer(self, X, targets, sample_weight):
         """Keep the optimizer's state, unless its parameters changed since it was set up."""
         self._check_n_outputs(targets)
-        self._adopt_attributes()
+        self._adopt_attributes(X.dtype)
         if self._fitted_optimizer_config != self._optimizer_config():
             self._initialize_optimizer(X, targets, sample_weight)
             self._start_path()  # the path is that of the optimizer's t_ steps
@@ -681,19 +704,25 @@ class BaseGD(BaseEstimator):
         intercept = np.reshape(np.asarray(self.intercept_, dtype=coef.dtype), -1)
         return np.column_stack([coef, np.broadcast_to(intercept, (coef.shape[0],))])
 
-    def _adopt_attributes(self):
-        """Continue from ``coef_`` and ``intercept_``, which a user may have changed."""
-        model = self._model_of_attributes().astype(self._model.dtype)
+    def _adopt_attributes(self, dtype):
+        """Continue from ``coef_`` and ``intercept_`` (which a user may have changed), in ``dtype``.
+
+        A warm start of a float32 fit on float64 data trains in float64, as a
+        fresh fit would.
+        """
+        model = self._model_of_attributes().astype(dtype)
         if model.shape != self._model.shape:
             raise ValueError(
                 f"coef_ and intercept_ have shapes {np.shape(self.coef_)} and "
                 f"{np.shape(self.intercept_)}, which do not match the fitted model; set them "
                 "with the shapes fit gave them, or fit without warm_start."
             )
-        if np.array_equal(model, self._model):
+        if model.dtype == self._model.dtype and np.array_equal(model, self._model):
             return
-        self._model[:] = model
-        self._iterate[:] = model
+        self._first_moment = self._first_moment.astype(dtype)
+        self._second_moment = self._second_moment.astype(dtype)
+        self._model, self._iterate = model, model.copy()
+        self._theta = np.empty_like(model)
         solver_from_model(self._model, *self._preconditioner[:2], self._theta)
 
     def __sklearn_tags__(self):

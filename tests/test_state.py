@@ -104,3 +104,28 @@ def test_the_path_follows_the_optimizer_it_records():
     model.set_params(optimizer="sgd", max_iter=1).fit(X, y)
     assert len(model.coef_path_) == model.t_ + 1 == len(y) + 1
     np.testing.assert_allclose(model.coef_path_[-1], model.coef_)
+
+
+def test_a_failed_refit_leaves_the_previous_model():
+    """A re-fit on other data that fails during its set-up changes nothing."""
+    X, y = load_iris(return_X_y=True)
+    model = GDClassifier(random_state=0, max_iter=20, tol=None).fit(X, y)
+    before = {name: np.copy(value) for name, value in vars(model).items()
+              if isinstance(value, np.ndarray)}  # fmt: skip
+    rng = np.random.RandomState(0)
+    other_X, other_y = rng.normal(size=(30, 6)), rng.normal(size=30) > 0
+    with pytest.raises(ValueError, match="early_stopping=True holds out"):
+        model.set_params(early_stopping=True, validation_fraction=0.01).fit(other_X, other_y)
+    assert model.n_features_in_ == 4 and list(model.classes_) == [0, 1, 2]
+    for name, value in before.items():
+        np.testing.assert_array_equal(getattr(model, name), value)
+    assert_consistent(model.set_params(early_stopping=False), X)
+
+
+def test_a_float32_fit_warm_started_on_float64_data_trains_in_float64():
+    X, y = load_diabetes(return_X_y=True)
+    model = GDLinearRegressor(warm_start=True, max_iter=3, tol=None, random_state=0)
+    model.fit(X.astype(np.float32), y)
+    assert model.coef_.dtype == np.float32
+    model.fit(X, y)
+    assert model.coef_.dtype == np.float64 and model.predict(X).dtype == np.float64
