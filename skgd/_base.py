@@ -1,11 +1,15 @@
 """BaseGD: parameter validation, state handling and the one training loop."""
 
+import os
+import sys
 import warnings
 from contextlib import closing, contextmanager
 from functools import partial
 from numbers import Integral, Real
 
+import joblib
 import numpy as np
+import sklearn
 from scipy import sparse
 from sklearn.base import BaseEstimator, _fit_context, is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
@@ -91,6 +95,24 @@ def _check_values(name, values, estimator):
         f"{name} has {problem}: gradient descent cannot fit it. Rescale {name}, for example "
         "with sklearn.preprocessing.StandardScaler (or divide it by a constant)."
     )
+
+
+_LIBRARY_FOLDERS = tuple(
+    os.path.dirname(module.__file__) + os.sep
+    for module in (sys.modules["skgd"], sklearn, joblib)  # joblib: the searches' loops
+)
+
+
+def _warn_at_caller(message):
+    """A ConvergenceWarning attributed to the first caller outside skgd and scikit-learn.
+
+    In a Pipeline or a search, a fixed stacklevel would point at their code.
+    (Python 3.12's ``skip_file_prefixes`` does this; skgd supports 3.10.)
+    """
+    frame, level = sys._getframe(1), 2  # stacklevel 2 is the frame that called this
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_FOLDERS):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, ConvergenceWarning, stacklevel=level)
 
 
 def _compiled_view(X):
@@ -550,19 +572,17 @@ class BaseGD(BaseEstimator):
             self.optimality_gap_ = float(rule_of_stopping.gap)
         message = rule_of_stopping.warning(self.max_iter)
         if message is not None:
-            warnings.warn(message, ConvergenceWarning, stacklevel=5)
+            _warn_at_caller(message)
         worse_than_constant = self.loss_curve_[-1] > baseline[1] + self.tol * self._loss_scale(
             targets, sample_weight
         )
         if self.fit_intercept and not rule_of_stopping.certified and worse_than_constant:
-            warnings.warn(
+            _warn_at_caller(
                 f"The fit ended with a training objective of {self.loss_curve_[-1]:.6g}, worse "
                 f"than predicting the {'mean' if is_regressor(self) else 'class frequencies'} "
                 f"({baseline[1]:.6g}): the features are probably on very different scales or "
                 "far from zero, which makes gradient descent crawl. Standardize them, for "
-                "example with sklearn.preprocessing.StandardScaler, or set precondition=True.",
-                ConvergenceWarning,
-                stacklevel=5,
+                "example with sklearn.preprocessing.StandardScaler, or set precondition=True."
             )
 
     def _epoch_step(self, X, targets, sample_weight, order, batch, rule, power_t):

@@ -129,3 +129,18 @@ def test_a_float32_fit_warm_started_on_float64_data_trains_in_float64():
     assert model.coef_.dtype == np.float32
     model.fit(X, y)
     assert model.coef_.dtype == np.float64 and model.predict(X).dtype == np.float64
+
+
+def test_convergence_warnings_point_at_the_callers_line_also_through_a_pipeline():
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_diabetes(return_X_y=True)
+    pipeline = make_pipeline(StandardScaler(), GDLinearRegressor(max_iter=2))
+    search = GridSearchCV(pipeline, {"gdlinearregressor__beta": [0.5]}, cv=2)
+    for model in (GDLinearRegressor(max_iter=2), pipeline, search):
+        with pytest.warns(ConvergenceWarning) as caught:
+            model.fit(X, y)
+        assert {record.filename for record in caught} == {__file__}
