@@ -31,6 +31,7 @@ from ._optimizers import (
     samples_per_step,
 )
 from ._orders import epoch_orders
+from ._path import PathRecorder
 from ._precondition import (
     fit_preconditioner,
     identity,
@@ -376,11 +377,11 @@ class BaseGD(BaseEstimator):
             self._start_path()  # the path is that of the optimizer's t_ steps
 
     def _start_path(self):
-        for name in ("_path_steps", "coef_path_", "intercept_path_"):
+        for name in ("_path", "coef_path_", "intercept_path_"):
             if hasattr(self, name):
                 delattr(self, name)
         if self.record_path:
-            self._path_steps = [self._model.reshape(1, -1).copy()]
+            self._path = PathRecorder(self._model)
 
     def _reset_validation(self, validation):
         if validation is None:
@@ -531,7 +532,7 @@ class BaseGD(BaseEstimator):
     def _snapshot(self):
         """What an interrupted fit returns to: the model and history after an epoch."""
         return (self._model.copy(), self._theta.copy(), len(self.loss_curve_),
-                len(getattr(self, "_path_steps", ())))  # fmt: skip
+                self._path.size if hasattr(self, "_path") else 0)  # fmt: skip
 
     def _recover(self, snapshot):
         """A consistent estimator after a failed epoch: the last good model, its history.
@@ -539,14 +540,14 @@ class BaseGD(BaseEstimator):
         The optimizer starts afresh at the next fit (a diverged moment would
         derail it at once): its configuration no longer matches any.
         """
-        model, theta, n_epochs, n_path_parts = snapshot
+        model, theta, n_epochs, n_path_rows = snapshot
         self._model[:], self._theta[:], self._iterate[:] = model, theta, model
         self._n_averaged = 0
         del self.loss_curve_[n_epochs:]
         if self.validation_scores_ is not None:
             del self.validation_scores_[n_epochs:]
-        if hasattr(self, "_path_steps"):
-            del self._path_steps[n_path_parts:]
+        if hasattr(self, "_path"):
+            self._path.truncate(n_path_rows)
         self.n_iter_ = n_epochs
         self._first_moment[:] = 0.0
         self._second_moment[:] = 0.0
@@ -599,7 +600,7 @@ class BaseGD(BaseEstimator):
         else:
             self._model[:] = self._iterate
         if path is not None:
-            self._path_steps.append(path[: self.t_ - t_before].copy())
+            self._path.commit(self.t_ - t_before)
         self.n_iter_ += 1
         self.learning_rate_ = float(step_size(self._learning_rate_base, max(self.t_, 1), power_t))
         return epoch_loss
@@ -628,10 +629,9 @@ class BaseGD(BaseEstimator):
         """Room for one epoch of the coefficient path, or None when not recording."""
         if not self.record_path:
             return None
-        if not hasattr(self, "_path_steps"):  # warm start from a fit that did not record
-            self._path_steps = [self._model.reshape(1, -1).copy()]
-        n_steps = -(-n_samples // batch)
-        return np.empty((n_steps, self._model.size), dtype=self._model.dtype)
+        if not hasattr(self, "_path"):  # warm start from a fit that did not record
+            self._path = PathRecorder(self._model)
+        return self._path.reserve(-(-n_samples // batch))  # the epoch's steps
 
     def _baseline_losses(self, targets, sample_weight):
         """Losses of predicting zero and of the best constant (where training starts).
@@ -701,7 +701,7 @@ class BaseGD(BaseEstimator):
         self.coef_ = coef
         self.intercept_ = float(intercept) if np.ndim(intercept) == 0 else intercept
         if self.record_path:
-            thetas = np.concatenate(self._path_steps).reshape(-1, *self._model.shape)
+            thetas = self._path.rows.reshape(-1, *self._model.shape)
             self.coef_path_, self.intercept_path_ = self._split_theta(thetas)
 
     # -- prediction ------------------------------------------------------------

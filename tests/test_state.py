@@ -144,3 +144,16 @@ def test_convergence_warnings_point_at_the_callers_line_also_through_a_pipeline(
         with pytest.warns(ConvergenceWarning) as caught:
             model.fit(X, y)
         assert {record.filename for record in caught} == {__file__}
+
+
+def test_the_path_of_many_partial_fit_calls_is_one_growing_record():
+    """Recorded in one buffer that doubles: linear in the steps over many calls."""
+    X, y = load_diabetes(return_X_y=True)
+    model = GDLinearRegressor(optimizer="minibatch", batch_size=100, record_path=True)
+    buffers = set()
+    for start in range(0, 400, 20):
+        model.partial_fit(X[start : start + 20], y[start : start + 20])
+        buffers.add(id(model._path._buffer))
+    assert len(model.coef_path_) == model.t_ + 1 == 21
+    np.testing.assert_array_equal(model.coef_path_[-1], model.coef_)
+    assert len(buffers) <= 2  # 16 rows, then 32: two buffers for 21 rows
