@@ -525,13 +525,13 @@ class BaseGD(BaseEstimator):
             self._model[:], self._theta[:] = self._best_state
             self._iterate[:] = self._model
         self._adopt_average()
+        self._sync_coef()  # before any warning, which a caller may turn into an error
         if stopping:
             self._report(rule_of_stopping, baseline, targets, sample_weight)
-        self._sync_coef()
 
     def _snapshot(self):
         """What an interrupted fit returns to: the model and history after an epoch."""
-        return (self._model.copy(), self._theta.copy(), len(self.loss_curve_),
+        return (self._model.copy(), self._theta.copy(), len(self.loss_curve_), self.t_,
                 self._path.size if hasattr(self, "_path") else 0)  # fmt: skip
 
     def _recover(self, snapshot):
@@ -540,7 +540,7 @@ class BaseGD(BaseEstimator):
         The optimizer starts afresh at the next fit (a diverged moment would
         derail it at once): its configuration no longer matches any.
         """
-        model, theta, n_epochs, n_path_rows = snapshot
+        model, theta, n_epochs, self.t_, n_path_rows = snapshot
         self._model[:], self._theta[:], self._iterate[:] = model, theta, model
         self._n_averaged = 0
         del self.loss_curve_[n_epochs:]

@@ -157,3 +157,28 @@ def test_the_path_of_many_partial_fit_calls_is_one_growing_record():
     assert len(model.coef_path_) == model.t_ + 1 == 21
     np.testing.assert_array_equal(model.coef_path_[-1], model.coef_)
     assert len(buffers) <= 2  # 16 rows, then 32: two buffers for 21 rows
+
+
+def test_a_convergence_warning_raised_as_an_error_leaves_coef_trained():
+    """Test suites run with -W error::ConvergenceWarning: coef_ is synced before warning."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = load_diabetes(return_X_y=True)
+    model = GDLinearRegressor(optimizer="batch", max_iter=2, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises(ConvergenceWarning):
+            model.fit(X, y)
+    assert np.any(model.coef_ != 0)
+    assert_consistent(model, X)
+
+
+def test_a_divergence_rolls_back_the_step_count_with_the_path():
+    X, y = load_diabetes(return_X_y=True)
+    model = GDLinearRegressor(optimizer="batch", learning_rate=3.0, record_path=True,
+                              precondition=False)  # fmt: skip
+    with pytest.raises(ValueError, match="diverged"):
+        model.fit(X, y)
+    assert model.t_ == model.n_iter_ and len(model.coef_path_) == model.t_ + 1
