@@ -23,6 +23,7 @@ from scipy import linalg, sparse
 from ._epoch import full_gradient
 from ._losses import Softmax, SquaredError, output_curvature, raw_output
 from ._precondition import CHUNK_ROWS, solver_design
+from ._step_size import power_iteration
 
 MAX_CERTIFIED_PARAMETERS = 1000
 # A check whose estimate with the last Hessian passes forms it anew to confirm;
@@ -126,16 +127,7 @@ def _flat_softmax_directions(n_outputs, n_params, l2, fit_intercept):
 
 def largest_eigenvalue(H, n_iterations=30):
     """Power-iteration estimate of ``lambda_max(H)`` (from below, within a few percent)."""
-    vector = np.random.RandomState(0).normal(size=H.shape[0])
-    eigenvalue = 0.0
-    for _ in range(n_iterations):
-        image = H @ vector
-        eigenvalue = float(vector @ image) / float(vector @ vector)
-        largest = np.max(np.abs(image))
-        if largest == 0.0:
-            return 0.0
-        vector = image / largest
-    return eigenvalue
+    return power_iteration(H.__matmul__, H.shape[0], H.dtype, n_iterations)
 
 
 class InverseHessian:

@@ -118,18 +118,12 @@ def largest_gram_eigenvalue(X, sample_weight, fit_intercept, preconditioner, row
             X = X[rows]
     weights = sample_weight / sample_weight.sum()
     n_features = X.shape[1]
-    # A fixed random start keeps the step independent of random_state and is
-    # not orthogonal to the top eigenvector (a vector of ones is, when every
-    # row of X sums to zero). Vectors in X's dtype: a float64 vector would make
-    # numpy copy float32 X.
-    start = np.random.RandomState(0).normal(size=n_features + int(fit_intercept))
-    vector = start.astype(X.dtype)
     weights = weights.astype(X.dtype)
     inverse_scale = inverse_scale.astype(X.dtype, copy=False)
     offset = (shift * inverse_scale).astype(X.dtype) if np.any(shift) else None
-    eigenvalue = 0.0
-    for _ in range(N_POWER_ITERATIONS):
-        # A v = X (v / sigma) - (mu / sigma) . v [+ v_b]
+
+    def gram_times(vector):
+        # A v = X (v / sigma) - (mu / sigma) . v [+ v_b], then A^T diag(w) (A v)
         projected = X @ (vector[:n_features] * inverse_scale)
         if offset is not None:
             projected -= offset @ vector[:n_features]
@@ -144,6 +138,24 @@ def largest_gram_eigenvalue(X, sample_weight, fit_intercept, preconditioner, row
             image[:n_features] -= offset * total
         if fit_intercept:
             image[-1] = total
+        return image
+
+    return power_iteration(gram_times, n_features + int(fit_intercept), X.dtype,
+                           N_POWER_ITERATIONS)  # fmt: skip
+
+
+def power_iteration(apply, size, dtype, n_iterations):
+    """Estimate of the largest eigenvalue of the PSD map ``apply`` (from below).
+
+    A fixed random start keeps the estimate independent of random_state and is
+    not orthogonal to the top eigenvector (a vector of ones is, when every row
+    of X sums to zero). Vectors in X's dtype: a float64 vector would make numpy
+    copy float32 X.
+    """
+    vector = np.random.RandomState(0).normal(size=size).astype(dtype)
+    eigenvalue = 0.0
+    for _ in range(n_iterations):
+        image = apply(vector)
         eigenvalue = float(vector @ image) / float(vector @ vector)
         # Scale by the largest entry, not the 2-norm, whose squares overflow
         # long before the entries do.
