@@ -722,6 +722,13 @@ class BaseGD(BaseEstimator):
         """
         coef = np.atleast_2d(np.asarray(self.coef_))
         intercept = np.reshape(np.asarray(self.intercept_, dtype=coef.dtype), -1)
+        n_outputs = self._model.shape[0]
+        if coef.shape != (n_outputs, self.n_features_in_) or intercept.size not in (1, n_outputs):
+            raise ValueError(
+                f"coef_ has shape {np.shape(self.coef_)} and intercept_ {np.shape(self.intercept_)}"
+                f", which do not fit the model ({n_outputs} outputs, {self.n_features_in_} "
+                "features): set them with the shapes fit gave them."
+            )
         return np.column_stack([coef, np.broadcast_to(intercept, (coef.shape[0],))])
 
     def _adopt_attributes(self, dtype):

@@ -182,3 +182,11 @@ def test_a_divergence_rolls_back_the_step_count_with_the_path():
     with pytest.raises(ValueError, match="diverged"):
         model.fit(X, y)
     assert model.t_ == model.n_iter_ and len(model.coef_path_) == model.t_ + 1
+
+
+def test_coef_of_the_wrong_shape_is_a_clear_error():
+    X, y = load_diabetes(return_X_y=True)
+    model = GDLinearRegressor(max_iter=2, tol=None).fit(X, y)
+    model.coef_ = np.zeros(3)
+    with pytest.raises(ValueError, match="coef_ has shape"):
+        model.predict(X)
