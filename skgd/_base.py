@@ -36,10 +36,11 @@ from ._precondition import (
     fit_preconditioner,
     identity,
     model_from_solver,
+    penalty_floor,
     solver_from_model,
 )
 from ._schedules import SCHEDULES, reduce_on_plateau, restore_after_plateau, step_size
-from ._step_size import auto_learning_rate, batch_smoothness, plain_step
+from ._step_size import auto_learning_rate, batch_smoothness, curvature_bound, plain_step
 from ._stopping import (
     ADOPT_ITERATE,
     AVERAGE_FROM_ITERATE,
@@ -328,7 +329,10 @@ class BaseGD(BaseEstimator):
             self._model[:, -1] = 0.0
         centre = self.fit_intercept and not sparse.issparse(X)
         if self.precondition:
-            self._preconditioner = fit_preconditioner(X, sample_weight, centre)
+            curvature = curvature_bound(self._loss_for(targets.shape[1]), targets.shape[1])
+            self._preconditioner = fit_preconditioner(
+                X, sample_weight, centre, penalty_floor(self.alpha, curvature)
+            )
         else:
             self._preconditioner = identity(X.shape[1])
         self._theta = np.empty_like(self._model)

@@ -16,7 +16,16 @@ standard deviation. Without centring (sparse input, never densified, or no
 intercept to absorb the shift) they are divided by their weighted root mean
 square, which makes the diagonal of the Gram matrix the solver sees 1 as the
 standard deviation does for centred features. A feature that is constant
-(zero, for the root mean square) keeps scale 1. ``X`` itself is never copied:
+(zero, for the root mean square) keeps scale 1.
+
+The penalty's curvature in the solver's coordinates is ``2 alpha / sigma_j^2``:
+a feature of small spread (a rare pixel, a column in other units) would make
+it the largest curvature of all, and the automatic step that much shorter
+(raw breast_cancer: 115 times). So no scale is below ``sqrt(2 alpha / c)``,
+with ``c`` the loss's curvature bound: the diagonal of the solver's Hessian
+is then at most about ``2 c`` for every feature, as it is about ``c`` for a
+standardized one (a Jacobi preconditioner). Standardized features keep
+scale 1 unless ``alpha > c / 2``. ``X`` itself is never copied:
 the compiled loop predicts with the model's coefficients and maps each step's
 gradient into the solver's coordinates (``model_from_solver``,
 ``solver_gradient``), O(n_features) work per step.
@@ -52,8 +61,11 @@ def identity(n_features):
     return Preconditioner.of(np.zeros(n_features), np.ones(n_features))
 
 
-def fit_preconditioner(X, sample_weight, centre):
-    """Weighted mean and standard deviation per feature (root mean square without ``centre``)."""
+def fit_preconditioner(X, sample_weight, centre, smallest_scale=0.0):
+    """Weighted mean and standard deviation per feature (root mean square without ``centre``).
+
+    ``smallest_scale`` is the penalty's floor of the scales, ``sqrt(2 alpha / c)``.
+    """
     weights = np.asarray(sample_weight, dtype=np.float64)
     weights = weights / weights.sum()
     n_samples = X.shape[0]
@@ -64,6 +76,7 @@ def fit_preconditioner(X, sample_weight, centre):
         mean, squares = _weighted_moments(X, weights, centre)
     constant = _is_constant_feature(squares, mean, n_samples) if centre else squares == 0.0
     scale = _handle_zeros_in_scale(np.sqrt(squares), copy=False, constant_mask=constant)
+    np.maximum(scale, smallest_scale, out=scale)
     return Preconditioner.of(mean if centre else np.zeros(X.shape[1]), scale)
 
 
@@ -82,6 +95,11 @@ def _weighted_moments(X, weights, centre):
             deviation = X[i, j] - mean[j]
             squares[j] += weights[i] * deviation * deviation
     return mean, squares
+
+
+def penalty_floor(l2, curvature):
+    """``sqrt(2 alpha / c)``: the smallest scale, at which the penalty's curvature is ``c``."""
+    return float(np.sqrt(2.0 * l2 / curvature)) if l2 > 0 and curvature > 0 else 0.0
 
 
 def solver_design(X_rows, preconditioner):

@@ -260,3 +260,16 @@ def test_a_step_given_by_the_user_is_never_retuned():
     model = Estimator(optimizer="batch", learning_rate=0.5, max_iter=300)
     fit_recording_warnings(model, X, y)
     assert model.learning_rate_ == 0.5
+
+
+@pytest.mark.parametrize("optimizer", ["batch", "adam"])
+def test_a_feature_of_small_spread_does_not_shorten_the_step(optimizer):
+    """The penalty's curvature of a feature with standard deviation 1e-3 is 2e6 times
+    alpha in the solver's coordinates: with scales floored at sqrt(2 alpha / c) it is
+    no larger than the data's, so the default fit still certifies its optimum."""
+    X, y, _ = problem("iris", True)
+    X = X.copy()
+    X[:, 0] *= 1e-3
+    model = GDClassifier(optimizer=optimizer)
+    assert not fit_recording_warnings(model, X, y)
+    assert fitted_objective(model, X, y) / exact_optimum(model, X, y) - 1 < 1e-4
