@@ -40,6 +40,7 @@ from ._precondition import (
     solver_from_model,
 )
 from ._schedules import SCHEDULES, reduce_on_plateau, restore_after_plateau, step_size
+from ._sparse_epoch import run_sparse_epoch, runs_sparse
 from ._step_size import auto_learning_rate, batch_smoothness, curvature_bound, plain_step
 from ._stopping import (
     ADOPT_ITERATE,
@@ -483,7 +484,11 @@ class BaseGD(BaseEstimator):
             path = np.empty((0, theta.size), dtype=theta.dtype)
         if average is None:  # averaging nothing: a placeholder of the right type
             average, n_averaged = np.empty((0, 0), dtype=theta.dtype), 0
-        return run_epoch(_compiled_view(X), targets, sample_weight, order, batch, theta, model,
+        kernel = run_epoch
+        if runs_sparse(sparse.issparse(X), rule, power_t, self._preconditioner.shift,
+                       path.shape[0] > 0, self._last_gradient.size > 0):  # fmt: skip
+            kernel = run_sparse_epoch  # the same steps, just in time: O(non-zeros)
+        return kernel(_compiled_view(X), targets, sample_weight, order, batch, theta, model,
                          *self._preconditioner.maps, first, second, t, rule, alpha, power_t,
                          self.beta, self.beta2, self.epsilon, loss, self.alpha,
                          self.fit_intercept, path, self._last_gradient, average,

@@ -52,19 +52,33 @@ def samples_per_step(optimizer, batch_size, n_samples):
     return min(batch_size, n_samples)
 
 
+# The plain and momentum rules of one coordinate: the vector steps below and
+# the sparse epoch's just-in-time updates (``_sparse_epoch``) both use them.
+@njit(cache=True, inline="always")
+def gradient_descent_coordinate(theta, g, alpha):
+    """``theta - alpha * g``."""
+    return theta - alpha * g
+
+
+@njit(cache=True, inline="always")
+def momentum_coordinate(theta, v, g, alpha, beta):
+    """``v = beta * v + (1 - beta) * g ; theta = theta - alpha * v``: the new ``(theta, v)``."""
+    v = beta * v + (1.0 - beta) * g
+    return theta - alpha * v, v
+
+
 @njit(cache=True)
 def gradient_descent_step(theta, g, alpha):
     """``theta = theta - alpha * g``."""
     for j in range(theta.shape[0]):
-        theta[j] -= alpha * g[j]
+        theta[j] = gradient_descent_coordinate(theta[j], g[j], alpha)
 
 
 @njit(cache=True)
 def momentum_step(theta, g, v, alpha, beta):
     """``v = beta * v + (1 - beta) * g ; theta = theta - alpha * v``."""
     for j in range(theta.shape[0]):
-        v[j] = beta * v[j] + (1.0 - beta) * g[j]
-        theta[j] -= alpha * v[j]
+        theta[j], v[j] = momentum_coordinate(theta[j], v[j], g[j], alpha, beta)
 
 
 @njit(cache=True)

@@ -180,6 +180,14 @@ def solver_gradient(data_gradient, data_scale, model, shift, inverse_scale, l2, 
     for k in range(n_outputs):
         intercept_gradient = data_gradient[k, n_features] * data_scale
         for j in range(n_features):
-            out[k, j] = (data_gradient[k, j] * data_scale - shift[j] * intercept_gradient
-                         + 2.0 * l2 * model[k, j]) * inverse_scale[j]  # fmt: skip
+            out[k, j] = solver_coordinate_gradient(data_gradient[k, j] * data_scale, shift[j],
+                                                   intercept_gradient, model[k, j], l2,
+                                                   inverse_scale[j])  # fmt: skip
         out[k, n_features] = intercept_gradient if fit_intercept else 0.0
+
+
+@njit(cache=True, fastmath={"reassoc", "contract"}, inline="always")
+def solver_coordinate_gradient(data_gradient, shift, intercept_gradient, coefficient, l2,
+                               inverse_scale):  # fmt: skip
+    """``g_kj`` of ``solver_gradient``, given the mean loss gradient ``G_kj * data_scale``."""
+    return (data_gradient - shift * intercept_gradient + 2.0 * l2 * coefficient) * inverse_scale
