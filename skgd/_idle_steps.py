@@ -37,74 +37,116 @@ from ._optimizers import gradient_descent_coordinate, momentum_coordinate
 NEARLY_EQUAL = 5e-3
 
 
-@njit(cache=True, inline="always")
-def geometric_sum(x, one_minus_x, n):
-    """``sum_{m=0}^{n-1} x^m`` for real ``x``, accurate when ``x`` is close to 1."""
-    if one_minus_x == 0.0:
-        return float(n)
-    if abs(one_minus_x) < 0.5:
-        return -math.expm1(n * math.log1p(-one_minus_x)) / one_minus_x
-    return (1.0 - x**n) / one_minus_x
+# How a column's idle momentum steps are computed: eigenvalues real, complex,
+# or nearly equal (one step at a time).
+REAL, COMPLEX, STEPWISE = 0, 1, 2
 
 
 @njit(cache=True, inline="always")
-def plain_idle(theta, rho, one_minus_rho, n):
-    """``n`` plain steps on the penalty alone: ``(theta_n, squares, total)``."""
-    rho_n = rho**n
-    squares = theta * theta * geometric_sum(rho * rho, one_minus_rho * (2.0 - one_minus_rho), n)
-    total = theta * rho * geometric_sum(rho, one_minus_rho, n)
-    return theta * rho_n, squares, total
+def plain_idle_factors(log_rho, one_minus_rho, n):
+    """``(rho^n, sum_{m<n} rho^(2m), sum_{m=1}^{n} rho^m)`` of ``n`` idle plain steps.
+
+    ``log_rho = log(1 - one_minus_rho)``; one ``expm1`` gives all three, to
+    full precision when ``rho`` is close to 1 (``one_minus_rho`` is about
+    ``alpha q``, often 1e-6).
+    """
+    if one_minus_rho == 0.0:
+        return 1.0, float(n), float(n)
+    rho = 1.0 - one_minus_rho
+    if one_minus_rho >= 0.5:  # no cancellation to avoid (or rho <= 0: no logarithm)
+        rho_n = rho**n
+        return rho_n, (1.0 - rho_n * rho_n) / (1.0 - rho * rho), rho * (1.0 - rho_n) / one_minus_rho
+    e = -math.expm1(n * log_rho)  # 1 - rho^n
+    squares = e * (2.0 - e) / (one_minus_rho * (2.0 - one_minus_rho))
+    return 1.0 - e, squares, rho * e / one_minus_rho
 
 
 @njit(cache=True)
-def momentum_eigenvalues(q, alpha, beta):
-    """``(lambda_1, lambda_2, 1 - lambda_1)`` of the idle momentum map, per coordinate.
+def plain_idle_constants(q, alpha):
+    """Per column: ``(1 - rho, log rho)`` with ``rho = 1 - alpha q`` (the log where it is used)."""
+    one_minus_rho = alpha * q
+    return one_minus_rho, np.log1p(-np.minimum(one_minus_rho, 0.5))
 
-    Complex arrays; ``1 - lambda_1`` is computed without cancellation (it is
-    about ``alpha q`` when small), from ``(1 - lambda_1)(1 - lambda_2) = alpha (1 - beta) q``.
+
+@njit(cache=True, inline="always")
+def plain_idle(theta, rho_n, squares, total):
+    """Apply ``plain_idle_factors`` to one coordinate: ``(theta_n, squares, total)``."""
+    return theta * rho_n, theta * theta * squares, theta * total
+
+
+@njit(cache=True)
+def momentum_idle_constants(q, alpha, beta):
+    """Per column: how its idle steps are computed, its eigenvalues and their logarithms.
+
+    ``1 - lambda_1`` (about ``alpha q`` when small) is computed without
+    cancellation from ``(1 - lambda_1)(1 - lambda_2) = alpha (1 - beta) q``.
     """
     u = alpha * (1.0 - beta) * q
     trace = 1.0 + beta - u
     root = np.sqrt((trace * trace - 4.0 * beta).astype(np.complex128))
     lambda_1 = (trace + root) / 2.0  # trace > 0: no cancellation
     lambda_2 = beta / lambda_1  # lambda_1 lambda_2 = beta, where trace - root would cancel
-    return lambda_1, lambda_2, u / (1.0 - lambda_2)
-
-
-@njit(cache=True)
-def momentum_idle(theta, v, q, alpha, beta, lambda_1, lambda_2, one_minus_lambda_1, n):
-    """``n`` momentum steps on the penalty alone: ``(theta_n, v_n, squares, total)``."""
-    if abs(lambda_1 - lambda_2) < NEARLY_EQUAL:
-        return momentum_idle_by_steps(theta, v, q, alpha, beta, n)
-    theta_1, v_1 = momentum_coordinate(theta, v, q * theta, alpha, beta)
-    difference = lambda_1 - lambda_2
-    a = (theta_1 - lambda_2 * theta) / difference  # theta_m = a lambda_1^m + b lambda_2^m
-    b = (lambda_1 * theta - theta_1) / difference
-    a_v = (v_1 - lambda_2 * v) / difference
-    b_v = (lambda_1 * v - v_1) / difference
-    if lambda_1.imag == 0.0 and lambda_2.imag == 0.0:
-        l1, l2, d1 = lambda_1.real, lambda_2.real, one_minus_lambda_1.real
-        a, b, a_v, b_v = a.real, b.real, a_v.real, b_v.real
-        p1, p2 = l1**n, l2**n
-        squares = (a * a * geometric_sum(l1 * l1, d1 * (2.0 - d1), n)
-                   + 2.0 * a * b * geometric_sum(l1 * l2, 1.0 - l1 * l2, n)
-                   + b * b * geometric_sum(l2 * l2, 1.0 - l2 * l2, n))  # fmt: skip
-        total = a * l1 * geometric_sum(l1, d1, n) + b * l2 * geometric_sum(l2, 1.0 - l2, n)
-        return a * p1 + b * p2, a_v * p1 + b_v * p2, squares, total
-    p1, p2 = cmath.exp(n * cmath.log(lambda_1)), cmath.exp(n * cmath.log(lambda_2))
-    squares = (a * a * _complex_geometric(lambda_1 * lambda_1, n)
-               + 2.0 * a * b * _complex_geometric(lambda_1 * lambda_2, n)
-               + b * b * _complex_geometric(lambda_2 * lambda_2, n))  # fmt: skip
-    total = (a * lambda_1 * _complex_geometric(lambda_1, n)
-             + b * lambda_2 * _complex_geometric(lambda_2, n))  # fmt: skip
-    return (a * p1 + b * p2).real, (a_v * p1 + b_v * p2).real, squares.real, total.real
+    one_minus_lambda_1 = u / (1.0 - lambda_2)
+    kind = np.where(np.imag(lambda_1) == 0.0, REAL, COMPLEX)
+    kind[np.abs(lambda_1 - lambda_2) < NEARLY_EQUAL] = STEPWISE
+    real_1 = np.real(lambda_1)
+    real_2 = np.real(lambda_2)
+    log_1 = np.log1p(-np.minimum(np.real(one_minus_lambda_1), 0.5))
+    log_2 = np.log(np.maximum(real_2, 1e-300))
+    return kind, lambda_1, lambda_2, one_minus_lambda_1, real_1, real_2, log_1, log_2
 
 
 @njit(cache=True, inline="always")
-def _complex_geometric(x, n):
-    if x == 1.0:
-        return complex(n)
-    return (1.0 - cmath.exp(n * cmath.log(x))) / (1.0 - x)
+def momentum_idle_factors(lambda_1, lambda_2, one_minus_lambda_1, log_1, log_2, n):
+    """Powers and geometric sums of real eigenvalues for ``n`` idle momentum steps.
+
+    ``(p_1, p_2, S_11, S_12, S_22, S_1, S_2)`` with ``p_i = lambda_i^n``,
+    ``S_ij = sum_{m<n} (lambda_i lambda_j)^m`` and ``S_i = sum_{m=1}^{n} lambda_i^m``.
+    """
+    d1 = one_minus_lambda_1
+    e1 = -math.expm1(n * log_1) if d1 < 0.5 else 1.0 - lambda_1**n  # 1 - p_1
+    p1 = 1.0 - e1
+    p2 = math.exp(n * log_2) if lambda_2 > 0.0 else lambda_2**n
+    if d1 == 0.0:
+        s11 = s1 = float(n)
+    else:
+        s11 = e1 * (2.0 - e1) / (d1 * (2.0 - d1))
+        s1 = lambda_1 * e1 / d1
+    s12 = (1.0 - p1 * p2) / (1.0 - lambda_1 * lambda_2)
+    s22 = (1.0 - p2 * p2) / (1.0 - lambda_2 * lambda_2)
+    s2 = lambda_2 * (1.0 - p2) / (1.0 - lambda_2)
+    return p1, p2, s11, s12, s22, s1, s2
+
+
+@njit(cache=True, inline="always")
+def momentum_idle(theta, v, q, alpha, beta, lambda_1, lambda_2, factors):
+    """Apply ``momentum_idle_factors`` to one coordinate: ``(theta_n, v_n, squares, total)``.
+
+    ``theta_m = a lambda_1^m + b lambda_2^m``, ``a`` and ``b`` from ``theta_0``
+    and ``theta_1``; the same for ``v``.
+    """
+    p1, p2, s11, s12, s22, s1, s2 = factors
+    theta_1, v_1 = momentum_coordinate(theta, v, q * theta, alpha, beta)
+    difference = lambda_1 - lambda_2
+    a = (theta_1 - lambda_2 * theta) / difference
+    b = (lambda_1 * theta - theta_1) / difference
+    a_v = (v_1 - lambda_2 * v) / difference
+    b_v = (lambda_1 * v - v_1) / difference
+    squares = a * a * s11 + 2.0 * a * b * s12 + b * b * s22
+    return a * p1 + b * p2, a_v * p1 + b_v * p2, squares, a * s1 + b * s2
+
+
+@njit(cache=True)
+def complex_momentum_factors(lambda_1, lambda_2, n):
+    """``momentum_idle_factors`` of complex eigenvalues (a strong penalty)."""
+    p1 = cmath.exp(n * cmath.log(lambda_1))
+    p2 = cmath.exp(n * cmath.log(lambda_2))
+    s12 = (1.0 - p1 * p2) / (1.0 - lambda_1 * lambda_2)
+    s11 = (1.0 - p1 * p1) / (1.0 - lambda_1 * lambda_1)
+    s22 = (1.0 - p2 * p2) / (1.0 - lambda_2 * lambda_2)
+    s1 = lambda_1 * (1.0 - p1) / (1.0 - lambda_1)
+    s2 = lambda_2 * (1.0 - p2) / (1.0 - lambda_2)
+    return p1, p2, s11, s12, s22, s1, s2
 
 
 @njit(cache=True)

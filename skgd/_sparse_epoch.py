@@ -23,7 +23,18 @@ import numpy as np
 from numba import njit
 
 from ._epoch import FAST_MATH, mean_weight_of
-from ._idle_steps import momentum_eigenvalues, momentum_idle, plain_idle
+from ._idle_steps import (
+    COMPLEX,
+    REAL,
+    complex_momentum_factors,
+    momentum_idle,
+    momentum_idle_by_steps,
+    momentum_idle_constants,
+    momentum_idle_factors,
+    plain_idle,
+    plain_idle_constants,
+    plain_idle_factors,
+)
 from ._losses import loss_row
 from ._optimizers import (
     GRADIENT_DESCENT,
@@ -32,6 +43,7 @@ from ._optimizers import (
     momentum_coordinate,
 )
 from ._precondition import model_from_solver, solver_coordinate_gradient
+from ._prefetch import prefetch_row
 
 
 def runs_sparse(X_is_sparse, rule, power_t, shift, recording_path, full_batch):
@@ -40,29 +52,114 @@ def runs_sparse(X_is_sparse, rule, power_t, shift, recording_path, full_batch):
             and not np.any(shift) and not recording_path and not full_batch)  # fmt: skip
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _catch_up(j, steps, theta, velocity, last, q, lambda_1, lambda_2, one_minus_lambda_1,
-              alpha, beta, momentum, sums, averaging):  # fmt: skip
-    """Apply column ``j``'s idle steps up to ``steps``; return ``sum theta_m^2`` over them."""
-    n = steps - last[j]
+ROWS_AHEAD = 8  # prefetch the features of the row this many rows on
+
+# Each feature's state and constants are one row of a ``records`` array, so
+# reading a feature costs one or two cache lines, not one per array: on 2^18
+# columns the arrays outgrow the caches and every access to a scattered feature
+# is a miss. A row holds, at these offsets, 1 / sigma, q = 2 l2 / sigma^2 (the
+# penalty's gradient is q theta), the steps applied so far, the batch that last
+# read the feature, the idle steps' constants (``_idle_steps``), then per
+# output the coefficient, the batch gradient, momentum's velocity and the
+# average's running sum.
+SCALE, Q, LAST, BATCH = 0, 1, 2, 3
+ONE_MINUS_RHO, LOG_RHO = 4, 5  # plain steps
+KIND, REAL_1, REAL_2, ONE_MINUS_1, LOG_1, LOG_2 = 4, 5, 6, 7, 8, 9  # momentum
+
+
+@njit(cache=True, nogil=True)
+def _records(theta, first_moment, inverse_scale, average, n_averaged, l2, alpha, beta, momentum):
+    """The features' records (see above) and momentum's complex eigenvalues."""
+    n_outputs, n_params = theta.shape
+    n_features = n_params - 1
+    n_constants = 10 if momentum else 6
+    width = n_constants + n_outputs * (3 + momentum + (n_averaged > 0))
+    records = np.zeros((n_features, width))
+    r = inverse_scale.astype(np.float64)
+    records[:, SCALE] = r
+    records[:, Q] = q = 2.0 * l2 * r * r
+    records[:, BATCH] = -1.0
+    eigenvalues = np.empty((0, 2), dtype=np.complex128)
+    if momentum:
+        kind, lambda_1, lambda_2, one_minus_1, real_1, real_2, log_1, log_2 = (
+            momentum_idle_constants(q, alpha, beta)
+        )
+        records[:, KIND] = kind
+        records[:, REAL_1] = real_1
+        records[:, REAL_2] = real_2
+        records[:, ONE_MINUS_1] = np.real(one_minus_1)
+        records[:, LOG_1] = log_1
+        records[:, LOG_2] = log_2
+        eigenvalues = np.empty((n_features, 2), dtype=np.complex128)
+        eigenvalues[:, 0] = lambda_1
+        eigenvalues[:, 1] = lambda_2
+    else:
+        records[:, ONE_MINUS_RHO], records[:, LOG_RHO] = plain_idle_constants(q, alpha)
+    at = n_constants
+    records[:, at : at + n_outputs] = theta[:, :n_features].T
+    if momentum:
+        records[:, at + 2 * n_outputs : at + 3 * n_outputs] = first_moment[:, :n_features].T
+    if n_averaged > 0:
+        sums = records[:, width - n_outputs :]
+        sums[:] = average[:, :n_features].T
+        sums *= n_averaged
+    return records, eigenvalues
+
+
+@njit(cache=True, nogil=True)
+def _catch_up(records, j, steps, eigenvalues, alpha, beta, momentum, averaging):
+    """Apply feature ``j``'s idle steps up to ``steps``; return ``sum_k sum_m W_kj,m^2``."""
+    n = int(steps - records[j, LAST])
     if n == 0:
         return 0.0
-    last[j] = steps
+    records[j, LAST] = steps
+    row = records[j]
+    n_outputs = (row.shape[0] - (10 if momentum else 6)) // (3 + momentum + averaging)
+    at = 10 if momentum else 6  # the coefficients; the velocity at + 2 K, the sums last
+    sums = row.shape[0] - n_outputs
     squares = 0.0
-    for k in range(theta.shape[0]):
-        if momentum:
-            theta_n, v_n, square, total = momentum_idle(
-                theta[k, j], velocity[k, j], q[j], alpha, beta, lambda_1[j], lambda_2[j],
-                one_minus_lambda_1[j], n,
-            )  # fmt: skip
-            velocity[k, j] = v_n
+    if not momentum:
+        rho_n, square_factor, total_factor = plain_idle_factors(row[LOG_RHO], row[ONE_MINUS_RHO], n)
+        for k in range(n_outputs):
+            row[at + k], square, total = plain_idle(row[at + k], rho_n, square_factor,
+                                                    total_factor)  # fmt: skip
+            squares += square
+            if averaging:
+                row[sums + k] += total
+        return squares * row[SCALE] * row[SCALE]
+    q, kind, lambda_1, lambda_2 = row[Q], row[KIND], row[REAL_1], row[REAL_2]
+    velocity = at + 2 * n_outputs
+    if kind == REAL:
+        factors = momentum_idle_factors(lambda_1, lambda_2, row[ONE_MINUS_1], row[LOG_1],
+                                        row[LOG_2], n)  # fmt: skip
+    elif kind == COMPLEX:
+        complex_factors = complex_momentum_factors(eigenvalues[j, 0], eigenvalues[j, 1], n)
+    for k in range(n_outputs):
+        theta, v = row[at + k], row[velocity + k]
+        if kind == REAL:
+            theta_n, v_n, square, total = momentum_idle(theta, v, q, alpha, beta, lambda_1,
+                                                        lambda_2, factors)  # fmt: skip
+        elif kind == COMPLEX:
+            c_theta, c_v, c_square, c_total = momentum_idle(
+                theta, v, q, alpha, beta, eigenvalues[j, 0], eigenvalues[j, 1], complex_factors
+            )
+            theta_n, v_n, square, total = c_theta.real, c_v.real, c_square.real, c_total.real
         else:
-            theta_n, square, total = plain_idle(theta[k, j], 1.0 - alpha * q[j], alpha * q[j], n)
-        theta[k, j] = theta_n
+            theta_n, v_n, square, total = momentum_idle_by_steps(theta, v, q, alpha, beta, n)
+        row[at + k] = theta_n
+        row[velocity + k] = v_n
         squares += square
         if averaging:
-            sums[k, j] += total
-    return squares
+            row[sums + k] += total
+    return squares * row[SCALE] * row[SCALE]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _step(theta, v, g, alpha, beta, momentum):
+    """The rule's step of one coordinate: the new ``(theta, v)``."""
+    if momentum:
+        return momentum_coordinate(theta, v, g, alpha, beta)
+    return gradient_descent_coordinate(theta, g, alpha), v
 
 
 @njit(cache=True, nogil=True, fastmath=FAST_MATH)
@@ -106,26 +203,21 @@ def run_sparse_epoch(
     mean_weight = mean_weight_of(sample_weight)
     momentum = rule == MOMENTUM
     averaging = n_averaged > 0
-
-    # In the solver's coordinates the penalty's gradient is q_j * theta_kj.
-    q = 2.0 * l2 * inverse_scale.astype(np.float64) ** 2
-    if momentum:
-        lambda_1, lambda_2, one_minus_lambda_1 = momentum_eigenvalues(q, alpha, beta)
-    else:
-        lambda_1 = lambda_2 = one_minus_lambda_1 = np.zeros(0, dtype=np.complex128)
-    sums = np.zeros((n_outputs, n_params) if averaging else (0, 0))
-    if averaging:
-        sums[:] = average
-        sums *= n_averaged
-    last = np.zeros(n_features, dtype=np.int64)  # steps applied to each column
-    batch_of = np.full(n_features, -1, dtype=np.int64)  # the batch that last read it
+    records, eigenvalues = _records(theta, first_moment, inverse_scale, average, n_averaged, l2,
+                                    alpha, beta, momentum)  # fmt: skip
+    at = 10 if momentum else 6
+    grad_at = at + n_outputs
+    velocity_at = at + 2 * n_outputs
+    sums_at = records.shape[1] - n_outputs
+    intercept = theta[:, n_features].astype(np.float64)
+    intercept_velocity = first_moment[:, n_features].astype(np.float64)
+    intercept_sum = average[:, n_features] * n_averaged if averaging else np.zeros(n_outputs)
+    intercept_grad = np.zeros(n_outputs)
     touched = np.empty(n_features, dtype=np.int64)
-    grad = np.zeros((n_outputs, n_params))
     raw = np.empty(n_outputs)
     dloss = np.empty(n_outputs)
 
-    # sum over the steps of full-size batches of sum_kj theta_kj^2 / sigma_j^2
-    # (= ||W||^2) before the step
+    # sum over the steps of full-size batches of ||W||^2 before the step
     squares_before = 0.0
     steps = 0
     epoch_loss = 0.0
@@ -137,12 +229,10 @@ def run_sparse_epoch(
         last_penalty = 0.0
         if last_batch:  # of another size, maybe: its penalty is computed whole
             for j in range(n_features):
-                squares = _catch_up(j, steps, theta, first_moment, last, q, lambda_1, lambda_2,
-                                    one_minus_lambda_1, alpha, beta, momentum, sums,
-                                    averaging)  # fmt: skip
-                squares_before += squares * inverse_scale[j] * inverse_scale[j]
+                squares_before += _catch_up(records, j, steps, eigenvalues, alpha, beta, momentum,
+                                            averaging)  # fmt: skip
                 for k in range(n_outputs):
-                    coefficient = theta[k, j] * inverse_scale[j]
+                    coefficient = records[j, at + k] * records[j, SCALE]
                     last_penalty += coefficient * coefficient
         n_touched = 0
         batch_loss = 0.0
@@ -152,29 +242,31 @@ def run_sparse_epoch(
             weight = sample_weight[i]
             if weight == 0.0:
                 continue
+            if p + ROWS_AHEAD < n_rows:  # scattered features miss the cache
+                ahead = order[p + ROWS_AHEAD]
+                for position in range(indptr[ahead], indptr[ahead + 1]):
+                    prefetch_row(records, indices[position])
+            raw[:] = intercept  # the model's intercept: no shift
             for position in range(indptr[i], indptr[i + 1]):
                 j = indices[position]
-                if batch_of[j] != batch_index:
-                    batch_of[j] = batch_index
+                if records[j, BATCH] != batch_index:
+                    records[j, BATCH] = batch_index
                     touched[n_touched] = j
                     n_touched += 1
-                    squares = _catch_up(j, steps, theta, first_moment, last, q, lambda_1,
-                                        lambda_2, one_minus_lambda_1, alpha, beta, momentum,
-                                        sums, averaging)  # fmt: skip
-                    squares_before += squares * inverse_scale[j] * inverse_scale[j]
-            for k in range(n_outputs):
-                total = theta[k, n_features]  # the model's intercept: no shift
-                for position in range(indptr[i], indptr[i + 1]):
-                    j = indices[position]
-                    total += data[position] * (theta[k, j] * inverse_scale[j])
-                raw[k] = total
+                    squares_before += _catch_up(records, j, steps, eigenvalues, alpha, beta,
+                                                momentum, averaging)  # fmt: skip
+                x = data[position] * records[j, SCALE]
+                for k in range(n_outputs):
+                    raw[k] += x * records[j, at + k]
             batch_loss += weight * loss_row(loss, raw, targets, i, dloss)
             batch_weight += weight
             for k in range(n_outputs):
-                c = weight * dloss[k]
-                for position in range(indptr[i], indptr[i + 1]):
-                    grad[k, indices[position]] += c * data[position]
-                grad[k, n_features] += c
+                dloss[k] *= weight
+                intercept_grad[k] += dloss[k]
+            for position in range(indptr[i], indptr[i + 1]):
+                j = indices[position]
+                for k in range(n_outputs):
+                    records[j, grad_at + k] += dloss[k] * data[position]
         if batch_weight == 0.0:
             continue  # only zero-weight rows: as if they were not there
 
@@ -182,45 +274,44 @@ def run_sparse_epoch(
         steps += 1
         t += 1
         for k in range(n_outputs):
-            g = grad[k, n_features] * data_scale if fit_intercept else 0.0
-            grad[k, n_features] = 0.0
-            if momentum:
-                theta[k, n_features], first_moment[k, n_features] = momentum_coordinate(
-                    theta[k, n_features], first_moment[k, n_features], g, alpha, beta
-                )
-            else:
-                theta[k, n_features] = gradient_descent_coordinate(theta[k, n_features], g, alpha)
+            g = intercept_grad[k] * data_scale if fit_intercept else 0.0
+            intercept_grad[k] = 0.0
+            intercept[k], intercept_velocity[k] = _step(intercept[k], intercept_velocity[k], g,
+                                                        alpha, beta, momentum)  # fmt: skip
             if averaging:
-                sums[k, n_features] += theta[k, n_features]
+                intercept_sum[k] += intercept[k]
         for position in range(n_touched):
-            j = touched[position]
+            row = records[touched[position]]
+            r = row[SCALE]
             for k in range(n_outputs):
-                coefficient = theta[k, j] * inverse_scale[j]
+                coefficient = row[at + k] * r
                 if not last_batch:
                     squares_before += coefficient * coefficient
-                g = solver_coordinate_gradient(grad[k, j] * data_scale, 0.0, 0.0, coefficient,
-                                               l2, inverse_scale[j])  # fmt: skip
-                grad[k, j] = 0.0
+                g = solver_coordinate_gradient(row[grad_at + k] * data_scale, 0.0, 0.0,
+                                               coefficient, l2, r)  # fmt: skip
+                row[grad_at + k] = 0.0
+                v = row[velocity_at + k] if momentum else 0.0
+                row[at + k], v = _step(row[at + k], v, g, alpha, beta, momentum)
                 if momentum:
-                    theta[k, j], first_moment[k, j] = momentum_coordinate(
-                        theta[k, j], first_moment[k, j], g, alpha, beta
-                    )
-                else:
-                    theta[k, j] = gradient_descent_coordinate(theta[k, j], g, alpha)
+                    row[velocity_at + k] = v
                 if averaging:
-                    sums[k, j] += theta[k, j]
-            last[j] = steps
+                    row[sums_at + k] += row[at + k]
+            row[LAST] = steps
         epoch_loss += batch_loss
         if last_batch:
             epoch_loss += (stop - start) * mean_weight * l2 * last_penalty
     for j in range(n_features):  # the last batch's penalty is counted already
-        _catch_up(j, steps, theta, first_moment, last, q, lambda_1, lambda_2, one_minus_lambda_1,
-                  alpha, beta, momentum, sums, averaging)  # fmt: skip
+        _catch_up(records, j, steps, eigenvalues, alpha, beta, momentum, averaging)
     epoch_loss += batch_size * mean_weight * l2 * squares_before
+
+    theta[:, :n_features] = records[:, at : at + n_outputs].T
+    theta[:, n_features] = intercept
+    if momentum:
+        first_moment[:, :n_features] = records[:, velocity_at : velocity_at + n_outputs].T
+        first_moment[:, n_features] = intercept_velocity
     model_from_solver(theta, shift, inverse_scale, model)
     if averaging:
         n_averaged += steps
-        for k in range(n_outputs):
-            for j in range(n_params):
-                average[k, j] = sums[k, j] / n_averaged
+        average[:, :n_features] = records[:, sums_at:].T / n_averaged
+        average[:, n_features] = intercept_sum / n_averaged
     return epoch_loss / (n_rows * mean_weight), t, n_averaged
