@@ -1,16 +1,24 @@
 """Sparse input trains without densifying and gives the dense result."""
 
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import mean_squared_error
 
+import skgd._base
 from skgd import GDClassifier, GDLinearRegressor
-from skgd._optimizers import PRESETS
+from skgd._epoch import run_epoch
+from skgd._losses import LOGISTIC, SOFTMAX, SQUARED_ERROR
+from skgd._optimizers import GRADIENT_DESCENT, MOMENTUM, PRESETS
+from skgd._precondition import model_from_solver
+from skgd._sparse_epoch import run_sparse_epoch
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +87,67 @@ def test_sparse_memory_follows_the_non_zeros():
     # model, solver parameters, moments, gradients and the per-feature scales:
     # about a dozen arrays of 16 MB, far from a dense copy
     assert peak < 300e6
+
+
+def wide_sparse_problem(n_outputs):
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(90, 30)) * rng.uniform(0.1, 10.0, size=30)
+    X[rng.uniform(size=X.shape) < 0.85] = 0.0
+    labels = rng.randint(n_outputs, size=90)
+    return sp.csr_matrix(X), np.eye(n_outputs)[labels] if n_outputs > 1 else labels[:, None] * 1.0
+
+
+@pytest.mark.parametrize("rule", [GRADIENT_DESCENT, MOMENTUM])
+@pytest.mark.parametrize("batch_size", [1, 7])
+@pytest.mark.parametrize("loss, n_outputs", [(SOFTMAX, 3), (LOGISTIC, 1), (SQUARED_ERROR, 2)])
+@pytest.mark.parametrize("averaging", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_sparse_epoch_takes_the_steps_of_the_dense_epoch(rule, batch_size, loss, n_outputs,
+                                                         averaging, fit_intercept):  # fmt: skip
+    """Just-in-time steps on a CSR matrix: the same parameters, moments, running average and
+    epoch objective as stepping every coordinate, over three epochs."""
+    X, targets = wide_sparse_problem(n_outputs)
+    rng = np.random.RandomState(2)
+    weights = rng.uniform(size=X.shape[0])
+    weights[:10] = 0.0  # zero-weight rows, and with batch_size 1 zero-weight batches
+    inverse_scale = rng.uniform(0.2, 3.0, size=X.shape[1])
+    start = rng.normal(size=(n_outputs, X.shape[1] + 1))
+    if not fit_intercept:
+        start[:, -1] = 0.0
+    results = []
+    for kernel in (run_epoch, run_sparse_epoch):
+        theta, velocity, second = start.copy(), 0.1 * start, np.zeros_like(start)
+        model = np.empty_like(theta)  # the model of theta, as the kernels keep it
+        model_from_solver(theta, np.zeros(X.shape[1]), inverse_scale, model)
+        average = start.copy() if averaging else np.empty((0, 0))
+        n_averaged, t, losses = int(averaging) * 5, 0, []
+        for epoch in range(3):
+            order = np.random.RandomState(epoch).permutation(X.shape[0])
+            value, t, n_averaged = kernel(
+                (X.data, X.indices, X.indptr), targets, weights, order, batch_size, theta,
+                model, np.zeros(X.shape[1]), inverse_scale, velocity, second, t, rule, 0.05,
+                0.0, 0.9, 0.999, 1e-8, loss, 0.3, fit_intercept, np.empty((0, 0)),
+                np.empty((0, 0)), average, n_averaged,
+            )  # fmt: skip
+            losses.append(value)
+        results.append((theta, model, velocity, average, losses, t, n_averaged))
+    (dense, sparse) = results
+    for dense_part, sparse_part in zip(dense, sparse, strict=True):
+        np.testing.assert_allclose(sparse_part, dense_part, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "minibatch", "momentum"])
+def test_sparse_fits_step_just_in_time(optimizer, monkeypatch):
+    """A default fit on CSR input (preconditioned, penalized, averaged after its first
+    plateau) ends where the fit that steps every coordinate ends."""
+    X, targets = wide_sparse_problem(3)
+    y = targets.argmax(axis=1)
+    model = GDClassifier(optimizer=optimizer, alpha=0.01, random_state=0, max_iter=200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        lazy = clone(model).fit(X, y)
+        monkeypatch.setattr(skgd._base, "runs_sparse", lambda *args: False)
+        stepped = clone(model).fit(X, y)
+    assert lazy.n_iter_ == stepped.n_iter_
+    np.testing.assert_allclose(lazy.coef_, stepped.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(lazy.loss_curve_, stepped.loss_curve_, rtol=1e-9)
