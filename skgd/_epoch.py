@@ -16,8 +16,8 @@ import numpy as np
 from numba import njit
 
 from ._losses import l2_penalty, loss_row
-from ._optimizers import apply_rule
-from ._precondition import model_from_solver, solver_gradient
+from ._optimizers import bias_corrections, rule_coordinate
+from ._precondition import model_coefficient, solver_coordinate_gradient, solver_gradient
 from ._prefetch import ROWS_AHEAD, prefetch_row
 from ._rows import prefetch_sample, row_axpy, row_dot
 from ._schedules import step_size
@@ -57,6 +57,63 @@ def accumulate_rows(X, targets, sample_weight, order, start, stop, model, loss, 
             row_axpy(X, i, c, grad, k)
             grad[k, n_features] += c
     return total_loss, total_weight
+
+
+@njit(cache=True, nogil=True, fastmath=FAST_MATH, inline="always")
+def step_parameters(theta, model, grad, first_moment, second_moment, data_scale, shift,
+                    inverse_scale, l2, fit_intercept, rule, alpha, beta, beta2, epsilon, t,
+                    average, n_averaged):  # fmt: skip
+    """One step of the rule, in one pass over the parameters; returns the penalty before it.
+
+    Per coordinate: the objective's gradient in the solver's coordinates
+    (``solver_coordinate_gradient`` of the batch's ``grad``, which receives it),
+    the rule's step (``rule_coordinate``), the model's new coefficient and, with
+    ``n_averaged > 0`` (this step's count), the running average. One pass
+    instead of one per stage: on wide data the parameters outgrow the caches.
+    """
+    n_outputs, n_params = theta.shape
+    n_features = n_params - 1
+    corrections = bias_corrections(rule, t, beta, beta2)
+    weight_of_step = 1.0 / n_averaged if n_averaged > 0 else 0.0
+    squares = 0.0
+    for k in range(n_outputs):
+        intercept_gradient = grad[k, n_features] * data_scale
+        offset = 0.0
+        for j in range(n_features):
+            squares += model[k, j] * model[k, j]
+            g = solver_coordinate_gradient(grad[k, j] * data_scale, shift[j], intercept_gradient,
+                                           model[k, j], l2, inverse_scale[j])  # fmt: skip
+            grad[k, j] = g
+            theta[k, j], first_moment[k, j], second_moment[k, j] = rule_coordinate(
+                rule, theta[k, j], first_moment[k, j], second_moment[k, j], g, alpha, beta,
+                beta2, epsilon, corrections,
+            )  # fmt: skip
+            model[k, j] = model_coefficient(theta[k, j], inverse_scale[j])
+            offset += model[k, j] * shift[j]
+            if n_averaged > 0:
+                average[k, j] += (theta[k, j] - average[k, j]) * weight_of_step
+        g = intercept_gradient if fit_intercept else 0.0
+        grad[k, n_features] = g
+        theta[k, n_features], first_moment[k, n_features], second_moment[k, n_features] = (
+            rule_coordinate(
+                rule,
+                theta[k, n_features],
+                first_moment[k, n_features],
+                second_moment[k, n_features],
+                g,
+                alpha,
+                beta,
+                beta2,
+                epsilon,
+                corrections,
+            )  # fmt: skip
+        )
+        model[k, n_features] = theta[k, n_features] - offset
+        if n_averaged > 0:
+            average[k, n_features] += (
+                theta[k, n_features] - average[k, n_features]
+            ) * weight_of_step
+    return l2 * squares
 
 
 @njit(cache=True, nogil=True)
@@ -126,18 +183,12 @@ def run_epoch(
     """
     n_rows = order.shape[0]
     n_outputs, n_params = theta.shape  # X: a 2-D array or a CSR (data, indices, indptr)
-    n_features = n_params - 1
     mean_weight = mean_weight_of(sample_weight)
 
     grad = np.zeros((n_outputs, n_params))
     raw = np.empty(n_outputs)
     dloss = np.empty(n_outputs)
-    flat_theta = theta.reshape(-1)
     flat_model = model.reshape(-1)
-    flat_grad = grad.reshape(-1)
-    flat_first = first_moment.reshape(-1)
-    flat_second = second_moment.reshape(-1)
-    flat_average = average.reshape(-1)
 
     record_path = path.shape[0] > 0
     steps_this_epoch = 0
@@ -151,30 +202,14 @@ def run_epoch(
         if batch_weight == 0.0:
             continue  # only zero-weight rows: as if they were not there
 
-        penalty = l2_penalty(model, l2, n_features)
-        solver_gradient(grad, 1.0 / ((stop - start) * mean_weight), model, shift, inverse_scale, l2,
-                        fit_intercept, grad)  # fmt: skip
-        epoch_loss += batch_loss + (stop - start) * mean_weight * penalty
-
         t += 1
-        apply_rule(
-            rule,
-            flat_theta,
-            flat_grad,
-            flat_first,
-            flat_second,
-            t,
-            step_size(alpha, t, power_t),
-            beta,
-            beta2,
-            epsilon,
-        )
-        model_from_solver(theta, shift, inverse_scale, model)
         if n_averaged > 0:
             n_averaged += 1
-            weight_of_step = 1.0 / n_averaged
-            for j in range(flat_theta.shape[0]):
-                flat_average[j] += (flat_theta[j] - flat_average[j]) * weight_of_step
+        penalty = step_parameters(theta, model, grad, first_moment, second_moment,
+                                  1.0 / ((stop - start) * mean_weight), shift, inverse_scale, l2,
+                                  fit_intercept, rule, step_size(alpha, t, power_t), beta, beta2,
+                                  epsilon, t, average, n_averaged)  # fmt: skip
+        epoch_loss += batch_loss + (stop - start) * mean_weight * penalty
         if record_path:
             path[steps_this_epoch] = flat_model
             steps_this_epoch += 1

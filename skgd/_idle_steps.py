@@ -42,30 +42,51 @@ NEARLY_EQUAL = 5e-3
 REAL, COMPLEX, STEPWISE = 0, 1, 2
 
 
+# Up to this many idle steps, powers and sums are taken by multiplication
+# (frequent features are read every few steps); beyond, by one expm1.
+SHORT = 8
+
+
 @njit(cache=True, inline="always")
-def plain_idle_factors(log_rho, one_minus_rho, n):
+def powers(x, one_minus_x, log_x, n):
+    """``(x^n, sum_{m<n} x^m, 1 - x^n)``, accurate when ``x`` is close to 1.
+
+    ``1 - x^n = (1 - x) sum_{m<n} x^m`` has no cancellation to lose digits
+    to; ``log_x = log1p(-one_minus_x)`` (``log_of``) is used when ``x`` is in (0.5, 1).
+    """
+    if n <= SHORT:
+        power, total = 1.0, 0.0
+        for _ in range(n):
+            total = total * x + 1.0
+            power *= x
+        return power, total, one_minus_x * total
+    if 0.0 < one_minus_x < 0.5:
+        e = -math.expm1(n * log_x)
+        return 1.0 - e, e / one_minus_x, e
+    if one_minus_x == 0.0:
+        return 1.0, float(n), 0.0
+    power = x**n  # far from 1: nothing to lose
+    return power, (1.0 - power) / one_minus_x, 1.0 - power
+
+
+@njit(cache=True, inline="always")
+def log_of(one_minus_x):
+    """``log(x)`` where ``powers`` uses it (``x`` in (0.5, 1)), 0 elsewhere."""
+    return math.log1p(-one_minus_x) if 0.0 < one_minus_x < 0.5 else 0.0
+
+
+@njit(cache=True, inline="always")
+def plain_idle_factors(one_minus_rho, log_rho, n):
     """``(rho^n, sum_{m<n} rho^(2m), sum_{m=1}^{n} rho^m)`` of ``n`` idle plain steps.
 
-    ``log_rho = log(1 - one_minus_rho)``; one ``expm1`` gives all three, to
-    full precision when ``rho`` is close to 1 (``one_minus_rho`` is about
-    ``alpha q``, often 1e-6).
+    ``one_minus_rho = alpha q``, ``log_rho = log_of(one_minus_rho)``.
     """
     if one_minus_rho == 0.0:
         return 1.0, float(n), float(n)
     rho = 1.0 - one_minus_rho
-    if one_minus_rho >= 0.5:  # no cancellation to avoid (or rho <= 0: no logarithm)
-        rho_n = rho**n
-        return rho_n, (1.0 - rho_n * rho_n) / (1.0 - rho * rho), rho * (1.0 - rho_n) / one_minus_rho
-    e = -math.expm1(n * log_rho)  # 1 - rho^n
-    squares = e * (2.0 - e) / (one_minus_rho * (2.0 - one_minus_rho))
-    return 1.0 - e, squares, rho * e / one_minus_rho
-
-
-@njit(cache=True)
-def plain_idle_constants(q, alpha):
-    """Per column: ``(1 - rho, log rho)`` with ``rho = 1 - alpha q`` (the log where it is used)."""
-    one_minus_rho = alpha * q
-    return one_minus_rho, np.log1p(-np.minimum(one_minus_rho, 0.5))
+    rho_n, total, e = powers(rho, one_minus_rho, log_rho, n)
+    # sum rho^(2m) = (1 - rho^2n) / (1 - rho^2) = total (2 - e) / (2 - (1 - rho))
+    return rho_n, total * (2.0 - e) / (2.0 - one_minus_rho), rho * total
 
 
 @njit(cache=True, inline="always")
@@ -91,7 +112,9 @@ def momentum_idle_constants(q, alpha, beta):
     kind[np.abs(lambda_1 - lambda_2) < NEARLY_EQUAL] = STEPWISE
     real_1 = np.real(lambda_1)
     real_2 = np.real(lambda_2)
-    log_1 = np.log1p(-np.minimum(np.real(one_minus_lambda_1), 0.5))
+    log_1 = np.empty_like(real_1)
+    for j in range(log_1.shape[0]):
+        log_1[j] = log_of(one_minus_lambda_1[j].real)
     log_2 = np.log(np.maximum(real_2, 1e-300))
     return kind, lambda_1, lambda_2, one_minus_lambda_1, real_1, real_2, log_1, log_2
 
@@ -104,14 +127,11 @@ def momentum_idle_factors(lambda_1, lambda_2, one_minus_lambda_1, log_1, log_2, 
     ``S_ij = sum_{m<n} (lambda_i lambda_j)^m`` and ``S_i = sum_{m=1}^{n} lambda_i^m``.
     """
     d1 = one_minus_lambda_1
-    e1 = -math.expm1(n * log_1) if d1 < 0.5 else 1.0 - lambda_1**n  # 1 - p_1
-    p1 = 1.0 - e1
-    p2 = math.exp(n * log_2) if lambda_2 > 0.0 else lambda_2**n
-    if d1 == 0.0:
-        s11 = s1 = float(n)
-    else:
-        s11 = e1 * (2.0 - e1) / (d1 * (2.0 - d1))
-        s1 = lambda_1 * e1 / d1
+    p1, total_1, e1 = powers(lambda_1, d1, log_1, n)
+    p2 = lambda_2**n if n <= SHORT or lambda_2 <= 0.0 else math.exp(n * log_2)
+    # sum lambda_1^(2m) = (1 - p1^2) / (1 - lambda_1^2), without dividing by a small d1
+    s11 = total_1 * (2.0 - e1) / (2.0 - d1)
+    s1 = lambda_1 * total_1
     s12 = (1.0 - p1 * p2) / (1.0 - lambda_1 * lambda_2)
     s22 = (1.0 - p2 * p2) / (1.0 - lambda_2 * lambda_2)
     s2 = lambda_2 * (1.0 - p2) / (1.0 - lambda_2)

@@ -1,8 +1,9 @@
 """Update rules and the presets that pair a rule with a batching.
 
-Each rule is one compiled function that applies a single step to the flat
-parameter vector ``theta`` in place, given the gradient ``g`` of the objective
-on the current batch. The symbols follow the formulas in the docstrings:
+Each rule is one compiled function that steps a single coordinate ``theta``,
+given its gradient ``g`` of the objective on the current batch and its moments,
+and returns the new values; the epochs apply it coordinate by coordinate. The
+symbols follow the formulas in the docstrings:
 ``alpha`` is the step size (the estimators' ``learning_rate``), ``beta`` the
 first-moment decay, ``beta2`` the second-moment decay, ``epsilon`` the
 denominator guard and ``t`` the 1-based number of the step being taken.
@@ -52,8 +53,9 @@ def samples_per_step(optimizer, batch_size, n_samples):
     return min(batch_size, n_samples)
 
 
-# The plain and momentum rules of one coordinate: the vector steps below and
-# the sparse epoch's just-in-time updates (``_sparse_epoch``) both use them.
+# Each rule is written once, for one coordinate: the epoch's fused pass over
+# the parameters (``_epoch.step_parameters``) and the sparse epoch's
+# just-in-time updates (``_sparse_epoch``) both call these.
 @njit(cache=True, inline="always")
 def gradient_descent_coordinate(theta, g, alpha):
     """``theta - alpha * g``."""
@@ -67,54 +69,53 @@ def momentum_coordinate(theta, v, g, alpha, beta):
     return theta - alpha * v, v
 
 
-@njit(cache=True)
-def gradient_descent_step(theta, g, alpha):
-    """``theta = theta - alpha * g``."""
-    for j in range(theta.shape[0]):
-        theta[j] = gradient_descent_coordinate(theta[j], g[j], alpha)
-
-
-@njit(cache=True)
-def momentum_step(theta, g, v, alpha, beta):
-    """``v = beta * v + (1 - beta) * g ; theta = theta - alpha * v``."""
-    for j in range(theta.shape[0]):
-        theta[j], v[j] = momentum_coordinate(theta[j], v[j], g[j], alpha, beta)
-
-
-@njit(cache=True)
-def rmsprop_step(theta, g, s, alpha, beta2, epsilon):
+@njit(cache=True, inline="always")
+def rmsprop_coordinate(theta, s, g, alpha, beta2, epsilon):
     """``s = beta2 * s + (1 - beta2) * g^2 ; theta = theta - alpha * g / (sqrt(s) + epsilon)``."""
-    for j in range(theta.shape[0]):
-        s[j] = beta2 * s[j] + (1.0 - beta2) * g[j] * g[j]
-        theta[j] -= alpha * g[j] / (math.sqrt(s[j]) + epsilon)
+    s = beta2 * s + (1.0 - beta2) * g * g
+    return theta - alpha * g / (math.sqrt(s) + epsilon), s
 
 
-@njit(cache=True)
-def adam_step(theta, g, m, s, t, alpha, beta, beta2, epsilon):
-    """Adam with bias correction (Kingma & Ba, 2015).
+@njit(cache=True, inline="always")
+def adam_coordinate(theta, m, s, g, alpha, beta, beta2, epsilon, m_correction, s_correction):
+    """Adam with bias correction (Kingma & Ba, 2015): the new ``(theta, m, s)``.
 
     ``m = beta * m + (1 - beta) * g ; s = beta2 * s + (1 - beta2) * g^2 ;
     m_hat = m / (1 - beta^t) ; s_hat = s / (1 - beta2^t) ;
-    theta = theta - alpha * m_hat / (sqrt(s_hat) + epsilon)``.
+    theta = theta - alpha * m_hat / (sqrt(s_hat) + epsilon)``, with
+    ``m_correction = 1 - beta^t`` and ``s_correction = 1 - beta2^t``.
     """
-    m_correction = 1.0 - beta**t
-    s_correction = 1.0 - beta2**t
-    for j in range(theta.shape[0]):
-        m[j] = beta * m[j] + (1.0 - beta) * g[j]
-        s[j] = beta2 * s[j] + (1.0 - beta2) * g[j] * g[j]
-        m_hat = m[j] / m_correction
-        s_hat = s[j] / s_correction
-        theta[j] -= alpha * m_hat / (math.sqrt(s_hat) + epsilon)
+    m = beta * m + (1.0 - beta) * g
+    s = beta2 * s + (1.0 - beta2) * g * g
+    m_hat = m / m_correction
+    s_hat = s / s_correction
+    return theta - alpha * m_hat / (math.sqrt(s_hat) + epsilon), m, s
 
 
-@njit(cache=True)
-def apply_rule(rule, theta, g, first_moment, second_moment, t, alpha, beta, beta2, epsilon):
-    """Take step ``t`` of the rule numbered ``rule`` (one of the constants above)."""
+@njit(cache=True, inline="always")
+def bias_corrections(rule, t, beta, beta2):
+    """``(1 - beta^t, 1 - beta2^t)`` of step ``t`` (Adam's; 1 for the other rules)."""
+    if rule == ADAM:
+        return 1.0 - beta**t, 1.0 - beta2**t
+    return 1.0, 1.0
+
+
+@njit(cache=True, inline="always")
+def rule_coordinate(rule, theta, first, second, g, alpha, beta, beta2, epsilon, corrections):
+    """Step one coordinate by the rule numbered ``rule``: the new ``(theta, first, second)``.
+
+    ``first`` and ``second`` are the rule's moments (momentum's ``v``, Adam's
+    ``m`` and ``s``, RMSprop's ``s`` as ``second``); ``corrections`` from
+    ``bias_corrections``.
+    """
     if rule == GRADIENT_DESCENT:
-        gradient_descent_step(theta, g, alpha)
-    elif rule == MOMENTUM:
-        momentum_step(theta, g, first_moment, alpha, beta)
-    elif rule == RMSPROP:
-        rmsprop_step(theta, g, second_moment, alpha, beta2, epsilon)
-    else:
-        adam_step(theta, g, first_moment, second_moment, t, alpha, beta, beta2, epsilon)
+        return gradient_descent_coordinate(theta, g, alpha), first, second
+    if rule == MOMENTUM:
+        theta, first = momentum_coordinate(theta, first, g, alpha, beta)
+        return theta, first, second
+    if rule == RMSPROP:
+        theta, second = rmsprop_coordinate(theta, second, g, alpha, beta2, epsilon)
+        return theta, first, second
+    m_correction, s_correction = corrections
+    return adam_coordinate(theta, first, second, g, alpha, beta, beta2, epsilon, m_correction,
+                           s_correction)  # fmt: skip

@@ -141,9 +141,15 @@ def model_from_solver(theta, shift, inverse_scale, model):
     for k in range(n_outputs):
         offset = 0.0
         for j in range(n_features):
-            model[k, j] = theta[k, j] * inverse_scale[j]
+            model[k, j] = model_coefficient(theta[k, j], inverse_scale[j])
             offset += model[k, j] * shift[j]
         model[k, n_features] = theta[k, n_features] - offset
+
+
+@njit(cache=True, inline="always")
+def model_coefficient(theta, inverse_scale):
+    """``W_kj = W'_kj / sigma_j``."""
+    return theta * inverse_scale
 
 
 @njit(cache=True)

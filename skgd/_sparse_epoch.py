@@ -27,21 +27,16 @@ from ._idle_steps import (
     COMPLEX,
     REAL,
     complex_momentum_factors,
+    log_of,
     momentum_idle,
     momentum_idle_by_steps,
     momentum_idle_constants,
     momentum_idle_factors,
     plain_idle,
-    plain_idle_constants,
     plain_idle_factors,
 )
 from ._losses import loss_row
-from ._optimizers import (
-    GRADIENT_DESCENT,
-    MOMENTUM,
-    gradient_descent_coordinate,
-    momentum_coordinate,
-)
+from ._optimizers import GRADIENT_DESCENT, MOMENTUM, rule_coordinate
 from ._precondition import model_from_solver, solver_coordinate_gradient
 from ._prefetch import prefetch_row
 
@@ -52,19 +47,21 @@ def runs_sparse(X_is_sparse, rule, power_t, shift, recording_path, full_batch):
             and not np.any(shift) and not recording_path and not full_batch)  # fmt: skip
 
 
-ROWS_AHEAD = 8  # prefetch the features of the row this many rows on
+ROWS_AHEAD = 1  # prefetch the features of the next row (further ahead measured slower)
+NO_CORRECTION = (1.0, 1.0)  # the plain and momentum rules have no bias correction
 
 # Each feature's state and constants are one row of a ``records`` array, so
 # reading a feature costs one or two cache lines, not one per array: on 2^18
 # columns the arrays outgrow the caches and every access to a scattered feature
-# is a miss. A row holds, at these offsets, 1 / sigma, q = 2 l2 / sigma^2 (the
-# penalty's gradient is q theta), the steps applied so far, the batch that last
-# read the feature, the idle steps' constants (``_idle_steps``), then per
-# output the coefficient, the batch gradient, momentum's velocity and the
-# average's running sum.
-SCALE, Q, LAST, BATCH = 0, 1, 2, 3
-ONE_MINUS_RHO, LOG_RHO = 4, 5  # plain steps
-KIND, REAL_1, REAL_2, ONE_MINUS_1, LOG_1, LOG_2 = 4, 5, 6, 7, 8, 9  # momentum
+# is a miss. A row holds, at these offsets, 1 / sigma, the steps applied so
+# far, the batch that last read the feature, for momentum the idle steps'
+# constants (``_idle_steps``; q = 2 l2 / sigma^2, the penalty's gradient being
+# q theta), then per output the coefficient, the batch gradient, momentum's
+# velocity and the average's running sum.
+SCALE, LAST, BATCH = 0, 1, 2
+LOG_RHO = 3  # plain steps
+Q, KIND, REAL_1, REAL_2, ONE_MINUS_1, LOG_1, LOG_2 = 3, 4, 5, 6, 7, 8, 9  # momentum
+PLAIN_CONSTANTS, MOMENTUM_CONSTANTS = 4, 10
 
 
 @njit(cache=True, nogil=True)
@@ -72,15 +69,15 @@ def _records(theta, first_moment, inverse_scale, average, n_averaged, l2, alpha,
     """The features' records (see above) and momentum's complex eigenvalues."""
     n_outputs, n_params = theta.shape
     n_features = n_params - 1
-    n_constants = 10 if momentum else 6
+    n_constants = MOMENTUM_CONSTANTS if momentum else PLAIN_CONSTANTS
     width = n_constants + n_outputs * (3 + momentum + (n_averaged > 0))
     records = np.zeros((n_features, width))
     r = inverse_scale.astype(np.float64)
     records[:, SCALE] = r
-    records[:, Q] = q = 2.0 * l2 * r * r
     records[:, BATCH] = -1.0
     eigenvalues = np.empty((0, 2), dtype=np.complex128)
     if momentum:
+        records[:, Q] = q = 2.0 * l2 * r * r
         kind, lambda_1, lambda_2, one_minus_1, real_1, real_2, log_1, log_2 = (
             momentum_idle_constants(q, alpha, beta)
         )
@@ -94,7 +91,8 @@ def _records(theta, first_moment, inverse_scale, average, n_averaged, l2, alpha,
         eigenvalues[:, 0] = lambda_1
         eigenvalues[:, 1] = lambda_2
     else:
-        records[:, ONE_MINUS_RHO], records[:, LOG_RHO] = plain_idle_constants(q, alpha)
+        for j in range(n_features):
+            records[j, LOG_RHO] = log_of(alpha * 2.0 * l2 * r[j] * r[j])
     at = n_constants
     records[:, at : at + n_outputs] = theta[:, :n_features].T
     if momentum:
@@ -107,19 +105,21 @@ def _records(theta, first_moment, inverse_scale, average, n_averaged, l2, alpha,
 
 
 @njit(cache=True, nogil=True)
-def _catch_up(records, j, steps, eigenvalues, alpha, beta, momentum, averaging):
+def _catch_up(records, j, steps, eigenvalues, alpha, beta, l2, momentum, averaging):
     """Apply feature ``j``'s idle steps up to ``steps``; return ``sum_k sum_m W_kj,m^2``."""
     n = int(steps - records[j, LAST])
     if n == 0:
         return 0.0
     records[j, LAST] = steps
     row = records[j]
-    n_outputs = (row.shape[0] - (10 if momentum else 6)) // (3 + momentum + averaging)
-    at = 10 if momentum else 6  # the coefficients; the velocity at + 2 K, the sums last
+    at = MOMENTUM_CONSTANTS if momentum else PLAIN_CONSTANTS  # the coefficients
+    n_outputs = (row.shape[0] - at) // (3 + momentum + averaging)
     sums = row.shape[0] - n_outputs
     squares = 0.0
     if not momentum:
-        rho_n, square_factor, total_factor = plain_idle_factors(row[LOG_RHO], row[ONE_MINUS_RHO], n)
+        rho_n, square_factor, total_factor = plain_idle_factors(
+            alpha * 2.0 * l2 * row[SCALE] * row[SCALE], row[LOG_RHO], n
+        )
         for k in range(n_outputs):
             row[at + k], square, total = plain_idle(row[at + k], rho_n, square_factor,
                                                     total_factor)  # fmt: skip
@@ -152,14 +152,6 @@ def _catch_up(records, j, steps, eigenvalues, alpha, beta, momentum, averaging):
         if averaging:
             row[sums + k] += total
     return squares * row[SCALE] * row[SCALE]
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _step(theta, v, g, alpha, beta, momentum):
-    """The rule's step of one coordinate: the new ``(theta, v)``."""
-    if momentum:
-        return momentum_coordinate(theta, v, g, alpha, beta)
-    return gradient_descent_coordinate(theta, g, alpha), v
 
 
 @njit(cache=True, nogil=True, fastmath=FAST_MATH)
@@ -205,7 +197,7 @@ def run_sparse_epoch(
     averaging = n_averaged > 0
     records, eigenvalues = _records(theta, first_moment, inverse_scale, average, n_averaged, l2,
                                     alpha, beta, momentum)  # fmt: skip
-    at = 10 if momentum else 6
+    at = MOMENTUM_CONSTANTS if momentum else PLAIN_CONSTANTS
     grad_at = at + n_outputs
     velocity_at = at + 2 * n_outputs
     sums_at = records.shape[1] - n_outputs
@@ -229,8 +221,8 @@ def run_sparse_epoch(
         last_penalty = 0.0
         if last_batch:  # of another size, maybe: its penalty is computed whole
             for j in range(n_features):
-                squares_before += _catch_up(records, j, steps, eigenvalues, alpha, beta, momentum,
-                                            averaging)  # fmt: skip
+                squares_before += _catch_up(records, j, steps, eigenvalues, alpha, beta, l2,
+                                            momentum, averaging)  # fmt: skip
                 for k in range(n_outputs):
                     coefficient = records[j, at + k] * records[j, SCALE]
                     last_penalty += coefficient * coefficient
@@ -253,7 +245,7 @@ def run_sparse_epoch(
                     records[j, BATCH] = batch_index
                     touched[n_touched] = j
                     n_touched += 1
-                    squares_before += _catch_up(records, j, steps, eigenvalues, alpha, beta,
+                    squares_before += _catch_up(records, j, steps, eigenvalues, alpha, beta, l2,
                                                 momentum, averaging)  # fmt: skip
                 x = data[position] * records[j, SCALE]
                 for k in range(n_outputs):
@@ -276,8 +268,18 @@ def run_sparse_epoch(
         for k in range(n_outputs):
             g = intercept_grad[k] * data_scale if fit_intercept else 0.0
             intercept_grad[k] = 0.0
-            intercept[k], intercept_velocity[k] = _step(intercept[k], intercept_velocity[k], g,
-                                                        alpha, beta, momentum)  # fmt: skip
+            intercept[k], intercept_velocity[k], _ = rule_coordinate(
+                rule,
+                intercept[k],
+                intercept_velocity[k],
+                0.0,
+                g,
+                alpha,
+                beta,
+                0.0,
+                0.0,
+                NO_CORRECTION,
+            )
             if averaging:
                 intercept_sum[k] += intercept[k]
         for position in range(n_touched):
@@ -291,7 +293,8 @@ def run_sparse_epoch(
                                                coefficient, l2, r)  # fmt: skip
                 row[grad_at + k] = 0.0
                 v = row[velocity_at + k] if momentum else 0.0
-                row[at + k], v = _step(row[at + k], v, g, alpha, beta, momentum)
+                row[at + k], v, _ = rule_coordinate(rule, row[at + k], v, 0.0, g, alpha, beta, 0.0,
+                                                    0.0, NO_CORRECTION)  # fmt: skip
                 if momentum:
                     row[velocity_at + k] = v
                 if averaging:
@@ -301,7 +304,7 @@ def run_sparse_epoch(
         if last_batch:
             epoch_loss += (stop - start) * mean_weight * l2 * last_penalty
     for j in range(n_features):  # the last batch's penalty is counted already
-        _catch_up(records, j, steps, eigenvalues, alpha, beta, momentum, averaging)
+        _catch_up(records, j, steps, eigenvalues, alpha, beta, l2, momentum, averaging)
     epoch_loss += batch_size * mean_weight * l2 * squares_before
 
     theta[:, :n_features] = records[:, at : at + n_outputs].T

@@ -8,13 +8,13 @@ from skgd._idle_steps import (
     REAL,
     STEPWISE,
     complex_momentum_factors,
+    log_of,
     momentum_idle,
     momentum_idle_by_steps,
     momentum_idle_constants,
     momentum_idle_factors,
     plain_idle,
     plain_idle_by_steps,
-    plain_idle_constants,
     plain_idle_factors,
 )
 
@@ -46,7 +46,7 @@ CASES = [  # q, alpha, beta: penalties from none to strong, real and complex eig
 
 
 @pytest.mark.parametrize("q, alpha, beta", CASES)
-@pytest.mark.parametrize("n", [0, 1, 7, 2500])
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 2500])
 def test_momentum_idle_steps_in_closed_form(q, alpha, beta, n):
     kind, closed = closed_form_momentum(1.3, -0.4, q, alpha, beta, n)
     stepped = momentum_idle_by_steps(1.3, -0.4, q, alpha, beta, n)
@@ -61,10 +61,9 @@ def test_the_cases_cover_real_and_complex_eigenvalues():
 @pytest.mark.parametrize(
     "q, alpha", [(0.0, 0.1), (1e-10, 0.3), (1e-3, 0.1), (3.0, 0.25), (3.0, 0.6)]
 )
-@pytest.mark.parametrize("n", [0, 1, 7, 2500])
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 2500])
 def test_plain_idle_steps_in_closed_form(q, alpha, n):
-    one_minus_rho, log_rho = plain_idle_constants(np.array([q]), alpha)
-    factors = plain_idle_factors(log_rho[0], one_minus_rho[0], n)
+    factors = plain_idle_factors(alpha * q, log_of(alpha * q), n)
     closed = plain_idle(-2.1, *factors)
     np.testing.assert_allclose(closed, plain_idle_by_steps(-2.1, q, alpha, n), rtol=1e-11,
                                atol=1e-14)  # fmt: skip
