@@ -6,8 +6,8 @@ batch touches. ``run_sparse_epoch`` takes the same steps just in time: a
 coordinate is brought up to date only when a row of a batch reads it, by the
 closed form of the idle steps it took meanwhile (``_idle_steps``), and then
 stepped by the rule with its batch gradient. Every coordinate catches up once
-before the epoch's last batch (whose size, and so its weight in the epoch's
-objective, may differ) and once at the end. The result is ``run_epoch``'s to
+at the end of the epoch, and once before its last batch if that is smaller
+(its weight in the epoch's objective differs). The result is ``run_epoch``'s to
 rounding: the same rule, the same steps, the same ``loss_curve_`` and running
 average; a step costs the batch's non-zeros times ``n_outputs``, and the epoch
 ``O(n_features)`` more.
@@ -217,9 +217,11 @@ def run_sparse_epoch(
     for start in range(0, n_rows, batch_size):
         stop = min(start + batch_size, n_rows)
         batch_index += 1
-        last_batch = stop == n_rows
+        # A last batch of another size weighs its penalty term differently: it is
+        # computed whole
+        last_batch = stop == n_rows and stop - start != batch_size
         last_penalty = 0.0
-        if last_batch:  # of another size, maybe: its penalty is computed whole
+        if last_batch:
             for j in range(n_features):
                 squares_before += _catch_up(records, j, steps, eigenvalues, alpha, beta, l2,
                                             momentum, averaging)  # fmt: skip
@@ -303,8 +305,10 @@ def run_sparse_epoch(
         epoch_loss += batch_loss
         if last_batch:
             epoch_loss += (stop - start) * mean_weight * l2 * last_penalty
-    for j in range(n_features):  # the last batch's penalty is counted already
-        _catch_up(records, j, steps, eigenvalues, alpha, beta, l2, momentum, averaging)
+    for j in range(n_features):
+        squares = _catch_up(records, j, steps, eigenvalues, alpha, beta, l2, momentum, averaging)
+        if not last_batch:  # else these idle steps are the last batch's, counted whole
+            squares_before += squares
     epoch_loss += batch_size * mean_weight * l2 * squares_before
 
     theta[:, :n_features] = records[:, at : at + n_outputs].T
