@@ -111,31 +111,36 @@ def _catch_up(records, j, steps, eigenvalues, alpha, beta, l2, momentum, averagi
     if n == 0:
         return 0.0
     records[j, LAST] = steps
-    row = records[j]
+    # records[j] as a view would cost reference counting at every call
     at = MOMENTUM_CONSTANTS if momentum else PLAIN_CONSTANTS  # the coefficients
-    n_outputs = (row.shape[0] - at) // (3 + momentum + averaging)
-    sums = row.shape[0] - n_outputs
+    n_outputs = (records.shape[1] - at) // (3 + momentum + averaging)
+    sums = records.shape[1] - n_outputs
     squares = 0.0
     if not momentum:
         rho_n, square_factor, total_factor = plain_idle_factors(
-            alpha * 2.0 * l2 * row[SCALE] * row[SCALE], row[LOG_RHO], n
+            alpha * 2.0 * l2 * records[j, SCALE] * records[j, SCALE], records[j, LOG_RHO], n
         )
         for k in range(n_outputs):
-            row[at + k], square, total = plain_idle(row[at + k], rho_n, square_factor,
+            records[j, at + k], square, total = plain_idle(records[j, at + k], rho_n, square_factor,
                                                     total_factor)  # fmt: skip
             squares += square
             if averaging:
-                row[sums + k] += total
-        return squares * row[SCALE] * row[SCALE]
-    q, kind, lambda_1, lambda_2 = row[Q], row[KIND], row[REAL_1], row[REAL_2]
+                records[j, sums + k] += total
+        return squares * records[j, SCALE] * records[j, SCALE]
+    q, kind, lambda_1, lambda_2 = (
+        records[j, Q],
+        records[j, KIND],
+        records[j, REAL_1],
+        records[j, REAL_2],
+    )
     velocity = at + 2 * n_outputs
     if kind == REAL:
-        factors = momentum_idle_factors(lambda_1, lambda_2, row[ONE_MINUS_1], row[LOG_1],
-                                        row[LOG_2], n)  # fmt: skip
+        factors = momentum_idle_factors(lambda_1, lambda_2, records[j, ONE_MINUS_1],
+                                        records[j, LOG_1], records[j, LOG_2], n)  # fmt: skip
     elif kind == COMPLEX:
         complex_factors = complex_momentum_factors(eigenvalues[j, 0], eigenvalues[j, 1], n)
     for k in range(n_outputs):
-        theta, v = row[at + k], row[velocity + k]
+        theta, v = records[j, at + k], records[j, velocity + k]
         if kind == REAL:
             theta_n, v_n, square, total = momentum_idle(theta, v, q, alpha, beta, lambda_1,
                                                         lambda_2, factors)  # fmt: skip
@@ -146,12 +151,12 @@ def _catch_up(records, j, steps, eigenvalues, alpha, beta, l2, momentum, averagi
             theta_n, v_n, square, total = c_theta.real, c_v.real, c_square.real, c_total.real
         else:
             theta_n, v_n, square, total = momentum_idle_by_steps(theta, v, q, alpha, beta, n)
-        row[at + k] = theta_n
-        row[velocity + k] = v_n
+        records[j, at + k] = theta_n
+        records[j, velocity + k] = v_n
         squares += square
         if averaging:
-            row[sums + k] += total
-    return squares * row[SCALE] * row[SCALE]
+            records[j, sums + k] += total
+    return squares * records[j, SCALE] * records[j, SCALE]
 
 
 @njit(cache=True, nogil=True, fastmath=FAST_MATH)
@@ -285,23 +290,24 @@ def run_sparse_epoch(
             if averaging:
                 intercept_sum[k] += intercept[k]
         for position in range(n_touched):
-            row = records[touched[position]]
-            r = row[SCALE]
+            j = touched[position]
+            r = records[j, SCALE]
             for k in range(n_outputs):
-                coefficient = row[at + k] * r
+                coefficient = records[j, at + k] * r
                 if not last_batch:
                     squares_before += coefficient * coefficient
-                g = solver_coordinate_gradient(row[grad_at + k] * data_scale, 0.0, 0.0,
+                g = solver_coordinate_gradient(records[j, grad_at + k] * data_scale, 0.0, 0.0,
                                                coefficient, l2, r)  # fmt: skip
-                row[grad_at + k] = 0.0
-                v = row[velocity_at + k] if momentum else 0.0
-                row[at + k], v, _ = rule_coordinate(rule, row[at + k], v, 0.0, g, alpha, beta, 0.0,
-                                                    0.0, NO_CORRECTION)  # fmt: skip
+                records[j, grad_at + k] = 0.0
+                v = records[j, velocity_at + k] if momentum else 0.0
+                records[j, at + k], v, _ = rule_coordinate(rule, records[j, at + k], v, 0.0, g,
+                                                           alpha, beta, 0.0, 0.0,
+                                                           NO_CORRECTION)  # fmt: skip
                 if momentum:
-                    row[velocity_at + k] = v
+                    records[j, velocity_at + k] = v
                 if averaging:
-                    row[sums_at + k] += row[at + k]
-            row[LAST] = steps
+                    records[j, sums_at + k] += records[j, at + k]
+            records[j, LAST] = steps
         epoch_loss += batch_loss
         if last_batch:
             epoch_loss += (stop - start) * mean_weight * l2 * last_penalty
