@@ -139,7 +139,7 @@ class BaseGD(BaseEstimator):
         "beta": [Interval(Real, 0, 1, closed="left")],
         "beta2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -342,7 +342,7 @@ class BaseGD(BaseEstimator):
         model_from_solver(self._theta, *self._preconditioner.maps, self._iterate)
         self._first_moment = np.zeros_like(self._theta)
         self._second_moment = np.zeros_like(self._theta)
-        full = is_full_batch(samples_per_step(self.optimizer, self.batch_size, X.shape[0]),
+        full = is_full_batch(samples_per_step(self.optimizer, self.batch_size, X),
                              X.shape[0])  # fmt: skip
         # Only a full batch's last gradient is the objective's (see _stopping).
         self._last_gradient = np.zeros(self._theta.shape if full else (0, 0))
@@ -358,7 +358,7 @@ class BaseGD(BaseEstimator):
                 X,
                 gradient,
                 sample_weight,
-                samples_per_step(self.optimizer, self.batch_size, X.shape[0]),
+                samples_per_step(self.optimizer, self.batch_size, X),
                 self._loss_for(n_outputs),
                 n_outputs,
                 self.alpha,
@@ -431,7 +431,8 @@ class BaseGD(BaseEstimator):
         rule = PRESETS[self.optimizer][0]
         retune = None
         if self.learning_rate == "auto" and rule in (GRADIENT_DESCENT, MOMENTUM) and certifier:
-            retune = partial(self._retune_learning_rate, certifier, X.shape[0])
+            batch = samples_per_step(self.optimizer, self.batch_size, X)
+            retune = partial(self._retune_learning_rate, certifier, X.shape[0], batch)
         return Stopping(self.tol or 0.0, self.n_iter_no_change, certifier, full_batch,
                         self._reduce_learning_rate if adaptive else None,
                         self._restore_learning_rate if adaptive else None,
@@ -439,7 +440,7 @@ class BaseGD(BaseEstimator):
                         deterministic=full_batch and validation is None,
                         retune_step=retune, back_off_step=self._back_off_learning_rate)  # fmt: skip
 
-    def _retune_learning_rate(self, certifier, n_samples, limit=None):
+    def _retune_learning_rate(self, certifier, n_samples, batch, limit=None):
         """Re-derive the automatic step of plain and momentum steps where the fit is now.
 
         The same formula as at the start (``_step_size``), with the curvature of
@@ -448,7 +449,6 @@ class BaseGD(BaseEstimator):
         ``RETUNE_LIMIT``) times at once. True when the step changed.
         """
         rule = PRESETS[self.optimizer][0]
-        batch = samples_per_step(self.optimizer, self.batch_size, n_samples)
         # Full batches retune a few times per fit, on a current Hessian.
         full, per_sample = certifier.local_smoothness(
             self._model, 0 if is_full_batch(batch, n_samples) else HESSIAN_MAX_AGE
@@ -498,7 +498,7 @@ class BaseGD(BaseEstimator):
         """The training loop shared by every estimator, optimizer and entry point."""
         n_samples = X.shape[0]
         rule = PRESETS[self.optimizer][0]
-        batch = samples_per_step(self.optimizer, self.batch_size, n_samples)
+        batch = samples_per_step(self.optimizer, self.batch_size, X)
         full_batch = is_full_batch(batch, n_samples)
         power_t, adaptive = self._resolved_schedule(batch, n_samples)
         stopping = stopping and self.tol is not None

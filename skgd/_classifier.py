@@ -70,7 +70,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
         beta=0.9,
         beta2=0.999,
         epsilon=1e-8,
-        batch_size=32,
+        batch_size="auto",
         max_iter=5000,
         tol=1e-4,
         n_iter_no_change=10,

@@ -49,8 +49,12 @@ default="adam"
         Decay of the second moment ``s`` (RMSprop, Adam).
     epsilon : float > 0, default=1e-8
         Added to ``sqrt(s)`` (RMSprop) or ``sqrt(s_hat)`` (Adam).
-    batch_size : int >= 1, default=32
+    batch_size : int >= 1 or "auto", default="auto"
         Samples per step for "minibatch", "momentum", "rmsprop" and "adam".
+        "auto" is 32, except for "rmsprop" and "adam" on sparse input, whose
+        steps move every coordinate: there it is ``n_features`` divided by
+        the mean non-zeros per row (at least 32), so that a step's pass over
+        the parameters costs about what reading its batch does.
     max_iter : int >= 1, default=5000
         Maximum number of epochs (passes over the training data).
     tol : float >= 0 or None, default=1e-4

@@ -12,6 +12,7 @@ denominator guard and ``t`` the 1-based number of the step being taken.
 import math
 
 from numba import njit
+from scipy import sparse
 
 GRADIENT_DESCENT = 0
 MOMENTUM = 1
@@ -43,13 +44,28 @@ def is_full_batch(batch, n_samples):
     return batch >= n_samples
 
 
-def samples_per_step(optimizer, batch_size, n_samples):
-    """Number of samples each step of ``optimizer`` averages its gradient over."""
-    batching = PRESETS[optimizer][1]
+DEFAULT_BATCH_SIZE = 32
+
+
+def samples_per_step(optimizer, batch_size, X):
+    """Number of samples each step of ``optimizer`` averages its gradient over, on ``X``.
+
+    ``batch_size="auto"`` is 32, except for RMSprop and Adam on sparse input:
+    their exact steps move every coordinate, so a step costs ``n_features``
+    however few non-zeros its batch has; there a batch holds about as many
+    non-zeros as there are features, so that the pass over the parameters
+    costs no more than reading the batch.
+    """
+    n_samples = X.shape[0]
+    rule, batching = PRESETS[optimizer]
     if batching == FULL_BATCH:
         return n_samples
     if batching == ONE_SAMPLE:
         return 1
+    if batch_size == "auto":
+        batch_size = DEFAULT_BATCH_SIZE
+        if rule in ADAPTIVE_RULES and sparse.issparse(X) and X.nnz > 0:
+            batch_size = max(batch_size, math.ceil(X.shape[1] * n_samples / X.nnz))
     return min(batch_size, n_samples)
 
 

@@ -151,3 +151,18 @@ def test_sparse_fits_step_just_in_time(optimizer, monkeypatch):
     assert lazy.n_iter_ == stepped.n_iter_
     np.testing.assert_allclose(lazy.coef_, stepped.coef_, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(lazy.loss_curve_, stepped.loss_curve_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("optimizer, steps", [("adam", 4), ("rmsprop", 4), ("minibatch", 63)])
+def test_automatic_batch_size_of_wide_sparse_data(optimizer, steps):
+    """RMSprop's and Adam's steps move every coordinate: on 2,000 rows of 5,000 columns
+    with 10 non-zeros each, "auto" batches 500 rows (a batch's non-zeros as many as
+    the features); the plain rules keep 32, and dense data too."""
+    rng = np.random.RandomState(0)
+    rows = np.repeat(np.arange(2000), 10)
+    columns = (np.arange(20000) * 7919) % 5000  # distinct within each row
+    X = sp.csr_matrix((rng.normal(size=20000), (rows, columns)), shape=(2000, 5000))
+    y = rng.normal(size=2000)
+    params = dict(optimizer=optimizer, max_iter=1, tol=None)
+    assert GDLinearRegressor(**params).fit(X, y).t_ == steps
+    assert GDLinearRegressor(**params).fit(X[:, :20].toarray(), y).t_ == 63
