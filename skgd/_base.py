@@ -19,7 +19,7 @@ from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._certificate import HESSIAN_MAX_AGE, Certifier, can_certify
+from ._certificate import HESSIAN_MAX_AGE, Certifier, MatrixFreeCertifier, can_certify
 from ._epoch import full_gradient, run_epoch
 from ._losses import best_constant_output, mean_loss, raw_output
 from ._optimizers import (
@@ -422,10 +422,13 @@ class BaseGD(BaseEstimator):
 
     def _stopping_rule(self, X, targets, sample_weight, validation, full_batch, adaptive):
         """The rule that decides when this fit stops (see ``_stopping``)."""
-        certifier = None
+        certifier = estimator = None
+        problem = (X, targets, sample_weight, self._loss_for(targets.shape[1]),
+                   self._preconditioner, self.alpha, self.fit_intercept)  # fmt: skip
         if validation is None and can_certify(targets.shape[1], X.shape[1]):
-            certifier = Certifier(X, targets, sample_weight, self._loss_for(targets.shape[1]),
-                                  self._preconditioner, self.alpha, self.fit_intercept)  # fmt: skip
+            certifier = Certifier(*problem)
+        elif validation is None:  # too large for H: stops on plateaus, then says how far
+            estimator = MatrixFreeCertifier(*problem)
         if validation is not None:
             _, _, sample_weight, targets = validation
         rule = PRESETS[self.optimizer][0]
@@ -438,7 +441,8 @@ class BaseGD(BaseEstimator):
                         self._restore_learning_rate if adaptive else None,
                         self._loss_scale(targets, sample_weight),
                         deterministic=full_batch and validation is None,
-                        retune_step=retune, back_off_step=self._back_off_learning_rate)  # fmt: skip
+                        retune_step=retune, back_off_step=self._back_off_learning_rate,
+                        estimator=estimator)  # fmt: skip
 
     def _retune_learning_rate(self, certifier, n_samples, batch, limit=None):
         """Re-derive the automatic step of plain and momentum steps where the fit is now.
@@ -579,6 +583,9 @@ class BaseGD(BaseEstimator):
         if rule_of_stopping.certifier is not None:
             if not rule_of_stopping.certified:
                 rule_of_stopping.check(self._model, final=True)  # the gap where the fit ended
+            self.optimality_gap_ = float(rule_of_stopping.gap)
+        elif rule_of_stopping.estimator is not None:
+            rule_of_stopping.estimate(self._model)
             self.optimality_gap_ = float(rule_of_stopping.gap)
         message = rule_of_stopping.warning(self.max_iter)
         if message is not None:

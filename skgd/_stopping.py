@@ -22,8 +22,10 @@ done only when a cheap signal says the fit may be done:
   of a step (divided by the adaptive schedule) from a slow valley floor
   (where the step grows back). See ``Stopping._averaged``.
 
-Fits that cannot be certified (early stopping watches the validation loss;
-models too large for the exact Hessian) stop on the plateau alone.
+Fits that cannot be certified stop on the plateau alone: early stopping
+(which watches the validation loss), and models too large for the exact
+Hessian, whose gap is then estimated once, at the end, by conjugate gradients
+(``MatrixFreeCertifier``), and stated in a ConvergenceWarning when above ``tol``.
 """
 
 from ._schedules import Plateau
@@ -83,11 +85,13 @@ class Stopping:
         ``limit`` times (None: the estimator's own limit); True when it raised it.
     back_off_step : callable or None
         Halves a raised step whose objective went up.
+    estimator : MatrixFreeCertifier or None
+        Without a certifier: estimates the gap where the fit ended (``estimate``).
     """
 
     def __init__(self, tol, patience, certifier, full_batch, reduce_step, restore_step,
                  loss_scale, deterministic=False, retune_step=None,
-                 back_off_step=None):  # fmt: skip
+                 back_off_step=None, estimator=None):  # fmt: skip
         self.tol = tol
         self.patience = patience
         self.certifier = certifier
@@ -96,6 +100,7 @@ class Stopping:
         self.restore_step = restore_step
         self.retune_step = retune_step
         self.back_off_step = back_off_step
+        self.estimator = estimator
         self._loss_at_retune = None  # the objective when the step was last raised
         self._epochs = 0
         self._next_retune = patience
@@ -242,9 +247,24 @@ class Stopping:
         self.converged = self.converged or self.certified
         return self.certified
 
+    def estimate(self, model):
+        """Estimate the gap where an uncertified fit ended (``estimator``)."""
+        self.objective, self.gap = self.estimator.check(model)
+        self.certified = bool(self.gap <= self.threshold(self.objective))
+
     def warning(self, max_iter):
         """The ConvergenceWarning's message for a fit that ended uncertified, or None."""
-        if self.converged:
+        if self.estimator is not None and not self.certified:
+            relative = self.gap / max(self.objective, self.floor)
+            ended = ("stopped when its objective stopped improving" if self.converged
+                     else f"ended after max_iter={max_iter} epochs")  # fmt: skip
+            return (
+                f"The fit {ended}, short of tol={self.tol:g}: its objective "
+                f"{self.objective:.6g} may be up to {self.gap:.3g} above the optimum "
+                f"({relative:.2g} relative, estimated by conjugate gradients on its "
+                "Hessian). Increase max_iter or n_iter_no_change, or lower tol."
+            )
+        if self.converged or self.estimator is not None:
             return None
         if self.certifier is None:
             return (

@@ -273,3 +273,16 @@ def test_a_feature_of_small_spread_does_not_shorten_the_step(optimizer):
     model = GDClassifier(optimizer=optimizer)
     assert not fit_recording_warnings(model, X, y)
     assert fitted_objective(model, X, y) / exact_optimum(model, X, y) - 1 < 1e-4
+
+
+@pytest.mark.parametrize("optimizer", ["minibatch", "adam"])
+def test_fits_too_large_for_the_exact_hessian_say_how_far_they_ended(optimizer):
+    """3 x 401 parameters: no exact Hessian, so the fit stops on its plateaus; its gap,
+    estimated by conjugate gradients, is stated (and is at least the true gap)."""
+    X, y, _ = problem("wine", True)
+    X = np.hstack([X, np.random.RandomState(0).normal(size=(len(y), 387))])
+    model = GDClassifier(optimizer=optimizer, random_state=0, max_iter=300)
+    (message,) = fit_recording_warnings(model, X, y)
+    gap = fitted_objective(model, X, y) - exact_optimum(model, X, y)
+    assert "conjugate gradients" in message and f"{model.optimality_gap_:.3g} above" in message
+    assert model.optimality_gap_ >= gap > 1e-4 * fitted_objective(model, X, y)
