@@ -104,7 +104,7 @@ def _records(theta, first_moment, inverse_scale, average, n_averaged, l2, alpha,
     return records, eigenvalues
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _catch_up(records, j, steps, eigenvalues, alpha, beta, l2, momentum, averaging):
     """Apply feature ``j``'s idle steps up to ``steps``; return ``sum_k sum_m W_kj,m^2``."""
     n = int(steps - records[j, LAST])
