@@ -13,7 +13,7 @@ parameters ``model``, mapped from ``theta`` after every step.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ._losses import l2_penalty, loss_row
 from ._optimizers import bias_corrections, rule_coordinate
@@ -116,6 +116,50 @@ def step_parameters(theta, model, grad, first_moment, second_moment, data_scale,
     return l2 * squares
 
 
+# Batches of at least two blocks of rows are summed block by block on all
+# cores: a fixed partition, and the blocks' sums added in order, so the result
+# does not depend on the number of threads. Each block needs its own gradient
+# buffer: at most BLOCK_BUFFER_VALUES values in all, fewer blocks for wide models.
+BLOCK_ROWS = 4096
+BLOCK_BUFFER_VALUES = 4_000_000
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath=FAST_MATH)
+def accumulate_blocks(X, targets, sample_weight, order, start, stop, model, loss, grad):
+    """``accumulate_rows`` over ``order[start:stop]`` in parallel blocks (see above)."""
+    n_outputs, n_params = model.shape
+    n_blocks = min(-(-(stop - start) // BLOCK_ROWS),
+                   max(1, BLOCK_BUFFER_VALUES // (n_outputs * n_params)))  # fmt: skip
+    rows_per_block = -(-(stop - start) // n_blocks)
+    partial = np.zeros((n_blocks, n_outputs, n_params))
+    losses = np.zeros(n_blocks)
+    weights = np.zeros(n_blocks)
+    for block in prange(n_blocks):
+        raw = np.empty(n_outputs)
+        dloss = np.empty(n_outputs)
+        low = start + block * rows_per_block
+        high = min(low + rows_per_block, stop)
+        losses[block], weights[block] = accumulate_rows(
+            X, targets, sample_weight, order, low, high, model, loss, partial[block], raw, dloss
+        )
+    total_loss = 0.0
+    total_weight = 0.0
+    for block in range(n_blocks):  # in order: the same sum on any number of threads
+        grad += partial[block]
+        total_loss += losses[block]
+        total_weight += weights[block]
+    return total_loss, total_weight
+
+
+@njit(cache=True, nogil=True, inline="always")
+def accumulate(X, targets, sample_weight, order, start, stop, model, loss, grad, raw, dloss):
+    """``accumulate_rows``, in parallel blocks for batches of two blocks or more."""
+    if stop - start >= 2 * BLOCK_ROWS:
+        return accumulate_blocks(X, targets, sample_weight, order, start, stop, model, loss, grad)
+    return accumulate_rows(X, targets, sample_weight, order, start, stop, model, loss, grad, raw,
+                           dloss)  # fmt: skip
+
+
 @njit(cache=True, nogil=True)
 def mean_weight_of(sample_weight):
     total = 0.0
@@ -196,7 +240,7 @@ def run_epoch(
     for start in range(0, n_rows, batch_size):
         stop = min(start + batch_size, n_rows)
         grad[:] = 0.0
-        batch_loss, batch_weight = accumulate_rows(
+        batch_loss, batch_weight = accumulate(
             X, targets, sample_weight, order, start, stop, model, loss, grad, raw, dloss
         )
         if batch_weight == 0.0:
@@ -228,7 +272,7 @@ def full_gradient(X, targets, sample_weight, model, shift, inverse_scale, loss, 
     raw = np.empty(n_outputs)
     dloss = np.empty(n_outputs)
     order = np.arange(n_rows)
-    total_loss, _ = accumulate_rows(
+    total_loss, _ = accumulate(
         X, targets, sample_weight, order, 0, n_rows, model, loss, grad, raw, dloss
     )
     total_weight = mean_weight_of(sample_weight) * n_rows
