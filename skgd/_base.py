@@ -206,9 +206,9 @@ class BaseGD(BaseEstimator):
             )
             targets = self._encode_targets(y, X.dtype)
             if first_call:
-                self._initialize(X, targets, sample_weight)
+                self._initialize(X, targets, sample_weight, chunked=True)
             else:
-                self._continue_optimizer(X, targets, sample_weight)
+                self._continue_optimizer(X, targets, sample_weight, chunked=True)
             self._reset_validation(None)  # partial_fit holds nothing out
         rng = check_random_state(self.random_state)
         self._run_epochs(X, targets, sample_weight, rng, 1, None, stopping=False)
@@ -300,7 +300,7 @@ class BaseGD(BaseEstimator):
         targets_val = self._encode_targets(y_val, X.dtype)
         return X, y, sample_weight, (X_val, y_val, weight_val, targets_val)
 
-    def _initialize(self, X, targets, sample_weight):
+    def _initialize(self, X, targets, sample_weight, chunked=False):
         """Zero coefficients, an empty history and a fresh optimizer."""
         self._model = np.zeros((targets.shape[1], X.shape[1] + 1), dtype=X.dtype)
         self._theta = np.empty_like(self._model)
@@ -310,14 +310,14 @@ class BaseGD(BaseEstimator):
         self.best_loss_ = np.inf
         self.optimality_gap_ = None
         self._start_path()
-        self._initialize_optimizer(X, targets, sample_weight)
+        self._initialize_optimizer(X, targets, sample_weight, chunked)
         self._sync_coef()
 
     def _optimizer_config(self):
         """The parameters the optimizer's state and step size were derived from."""
         return tuple(getattr(self, name) for name in OPTIMIZER_PARAMS)
 
-    def _initialize_optimizer(self, X, targets, sample_weight):
+    def _initialize_optimizer(self, X, targets, sample_weight, chunked=False):
         """The solver's coordinates, zero moments and step count, and the initial step size.
 
         The coordinates come from this data (the first chunk, for
@@ -347,39 +347,51 @@ class BaseGD(BaseEstimator):
         # Only a full batch's last gradient is the objective's (see _stopping).
         self._last_gradient = np.zeros(self._theta.shape if full else (0, 0))
         self.t_ = 0
-        n_outputs = targets.shape[1]
         if self.learning_rate == "auto":
-            rule = PRESETS[self.optimizer][0]
-            gradient = None
-            if rule in ADAPTIVE_RULES:
-                gradient = self._full_gradient(X, targets, sample_weight)
-            self._initial_learning_rate = auto_learning_rate(
-                rule,
-                X,
-                gradient,
-                sample_weight,
-                samples_per_step(self.optimizer, self.batch_size, X),
-                self._loss_for(n_outputs),
-                n_outputs,
-                self.alpha,
-                self.beta,
-                self.beta2,
-                self.fit_intercept,
-                self._preconditioner,
-            )
+            self._initial_learning_rate = self._automatic_step(X, targets, sample_weight, chunked)
         else:
             self._initial_learning_rate = float(self.learning_rate)
         self._learning_rate_base = self._initial_learning_rate  # what "adaptive" divides
         self.learning_rate_ = self._initial_learning_rate
         self._fitted_optimizer_config = self._optimizer_config()
 
-    def _continue_optimizer(self, X, targets, sample_weight):
-        """Keep the optimizer's state, unless its parameters changed since it was set up."""
+    def _automatic_step(self, X, targets, sample_weight, chunked):
+        """The step of ``learning_rate="auto"`` on this data (``_step_size``).
+
+        ``chunked``: the data is a chunk of ``partial_fit``, so even a batch of
+        all its rows is a noisy estimate of the objective's gradient.
+        """
+        rule = PRESETS[self.optimizer][0]
+        gradient = None
+        if rule in ADAPTIVE_RULES:
+            gradient = self._full_gradient(X, targets, sample_weight)
+        n_outputs = targets.shape[1]
+        return auto_learning_rate(rule, X, gradient, sample_weight,
+                                  samples_per_step(self.optimizer, self.batch_size, X),
+                                  self._loss_for(n_outputs), n_outputs, self.alpha, self.beta,
+                                  self.beta2, self.fit_intercept, self._preconditioner,
+                                  chunked=chunked)  # fmt: skip
+
+    def _continue_optimizer(self, X, targets, sample_weight, chunked=False):
+        """Keep the optimizer's state, unless its parameters changed since it was set up.
+
+        ``partial_fit`` (``chunked``) keeps the automatic step of plain and
+        momentum rules safe on every chunk: the first chunk's step can be too
+        long for later rows (one row curves less than the data), so each call
+        lowers it to its own chunk's automatic step when that is shorter.
+        """
         self._check_n_outputs(targets)
         self._adopt_attributes(X.dtype)
         if self._fitted_optimizer_config != self._optimizer_config():
-            self._initialize_optimizer(X, targets, sample_weight)
+            self._initialize_optimizer(X, targets, sample_weight, chunked)
             self._start_path()  # the path is that of the optimizer's t_ steps
+        elif chunked and self.learning_rate == "auto" and PRESETS[self.optimizer][0] in (
+            GRADIENT_DESCENT, MOMENTUM
+        ):  # fmt: skip
+            step = self._automatic_step(X, targets, sample_weight, chunked)
+            if step < self._learning_rate_base:
+                self._learning_rate_base = self.learning_rate_ = step
+                self._initial_learning_rate = min(self._initial_learning_rate, step)
 
     def _start_path(self):
         for name in ("_path", "coef_path_", "intercept_path_"):

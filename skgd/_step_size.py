@@ -201,12 +201,14 @@ def plain_step(rule, smoothness, beta, full_batch):
 
 def auto_learning_rate(
     rule, X, gradient, sample_weight, batch, loss, n_outputs, l2, beta, beta2, fit_intercept,
-    preconditioner,
+    preconditioner, chunked=False,
 ):  # fmt: skip
     """Step size for ``learning_rate="auto"`` (see the module docstring).
 
     ``gradient`` is the objective's gradient where training starts, in the
-    solver's coordinates (used by RMSprop and Adam).
+    solver's coordinates (used by RMSprop and Adam). ``chunked``: ``X`` is a
+    chunk of ``partial_fit``, whose full batches are noisy too (momentum takes
+    the noisy form of its step).
     """
     n_samples = X.shape[0]
     c = curvature_bound(loss, n_outputs)
@@ -228,7 +230,7 @@ def auto_learning_rate(
     if smoothness <= 0.0:
         return 1.0  # constant zero data: any step leaves the objective unchanged
     if rule in (GRADIENT_DESCENT, MOMENTUM):
-        return plain_step(rule, smoothness, beta, is_full_batch(batch, n_samples))
+        return plain_step(rule, smoothness, beta, is_full_batch(batch, n_samples) and not chunked)
     first_step = first_step_lengths(gradient, smoothness)
     if first_step.size == 0:
         return 1.0  # zero gradient: already at the optimum

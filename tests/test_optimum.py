@@ -234,6 +234,19 @@ def test_partial_fit_keeps_the_coordinates_of_its_first_call():
     np.testing.assert_allclose(first, X[:100].std(axis=0))
 
 
+@pytest.mark.parametrize("optimizer", ["batch", "sgd", "minibatch", "momentum"])
+@pytest.mark.parametrize("chunk", [5, 10])
+def test_partial_fit_on_small_chunks_keeps_a_safe_step(optimizer, chunk, optima):
+    """A chunk of a few rows curves less than the data: its automatic step is too long
+    for later chunks (the fits diverged). Each call lowers it to its own chunk's."""
+    X, y, _ = problem("diabetes", False)
+    model = GDLinearRegressor(optimizer=optimizer, random_state=0)
+    for _ in range(20):
+        for start in range(0, len(y), chunk):
+            model.partial_fit(X[start : start + chunk], y[start : start + chunk])
+    assert fitted_objective(model, X, y) / optima("diabetes", False) - 1 < 0.05
+
+
 def test_warning_states_the_bound_when_max_iter_cuts_a_fit_short():
     X, y, Estimator = problem("diabetes", False)
     model = Estimator(optimizer="batch", max_iter=20)
