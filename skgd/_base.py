@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._certificate import HESSIAN_MAX_AGE, Certifier, MatrixFreeCertifier, can_certify
-from ._epoch import full_gradient, run_epoch
+from ._epoch import in_blocks, objective_and_gradient, run_epoch, run_full_batch_epoch
 from ._losses import best_constant_output, mean_loss, raw_output
 from ._optimizers import (
     ADAPTIVE_RULES,
@@ -411,7 +411,7 @@ class BaseGD(BaseEstimator):
 
     def _full_gradient(self, X, targets, sample_weight):
         """The objective's gradient at the model, in the solver's coordinates (one pass)."""
-        _, gradient = full_gradient(_compiled_view(X), targets, sample_weight, self._model,
+        _, gradient = objective_and_gradient(_compiled_view(X), targets, sample_weight, self._model,
                                     *self._preconditioner.maps, self._loss_for(targets.shape[1]),
                                     self.alpha, self.fit_intercept)  # fmt: skip
         return gradient
@@ -500,7 +500,7 @@ class BaseGD(BaseEstimator):
             path = np.empty((0, theta.size), dtype=theta.dtype)
         if average is None:  # averaging nothing: a placeholder of the right type
             average, n_averaged = np.empty((0, 0), dtype=theta.dtype), 0
-        kernel = run_epoch
+        kernel = run_full_batch_epoch if in_blocks(X.shape[0], batch) else run_epoch
         if runs_sparse(sparse.issparse(X), rule, power_t, self._preconditioner.shift,
                        path.shape[0] > 0, self._last_gradient.size > 0):  # fmt: skip
             kernel = run_sparse_epoch  # the same steps, just in time: O(non-zeros)

@@ -20,7 +20,7 @@ squared error's ``H`` does not depend on ``theta`` and is factored once per fit.
 import numpy as np
 from scipy import linalg, sparse
 
-from ._epoch import full_gradient
+from ._epoch import objective_and_gradient
 from ._losses import Softmax, SquaredError, output_curvature, raw_output
 from ._precondition import CHUNK_ROWS, solver_design
 from ._step_size import power_iteration
@@ -238,8 +238,9 @@ class Certifier:
         X, targets, sample_weight = self.data
         shift, inverse_scale = self.preconditioner.maps
         view = (X.data, X.indices, X.indptr) if sparse.issparse(X) else X
-        value, gradient = full_gradient(view, targets, sample_weight, model, shift, inverse_scale,
-                                        self.loss, self.l2, self.fit_intercept)  # fmt: skip
+        value, gradient = objective_and_gradient(view, targets, sample_weight, model, shift,
+                                                 inverse_scale, self.loss, self.l2,
+                                                 self.fit_intercept)  # fmt: skip
         value = float(value)
         self._age += 1
         if threshold is not None and self._hessian is not None:
@@ -356,8 +357,9 @@ class MatrixFreeCertifier:
         X, targets, sample_weight = self.data
         shift, inverse_scale = self.preconditioner.maps
         view = (X.data, X.indices, X.indptr) if sparse.issparse(X) else X
-        value, gradient = full_gradient(view, targets, sample_weight, model, shift, inverse_scale,
-                                        self.loss, self.l2, self.fit_intercept)  # fmt: skip
+        value, gradient = objective_and_gradient(view, targets, sample_weight, model, shift,
+                                                 inverse_scale, self.loss, self.l2,
+                                                 self.fit_intercept)  # fmt: skip
 
         def apply(direction):
             return hessian_times(X, sample_weight, model, self.preconditioner, self.loss, self.l2,

@@ -116,12 +116,20 @@ def step_parameters(theta, model, grad, first_moment, second_moment, data_scale,
     return l2 * squares
 
 
-# Batches of at least two blocks of rows are summed block by block on all
-# cores: a fixed partition, and the blocks' sums added in order, so the result
-# does not depend on the number of threads. Each block needs its own gradient
-# buffer: at most BLOCK_BUFFER_VALUES values in all, fewer blocks for wide models.
+# Full batches of at least two blocks of rows are summed block by block on all
+# cores (``run_full_batch_epoch``, ``full_gradient_in_blocks``): a fixed
+# partition, and the blocks' sums added in order, so the result does not
+# depend on the number of threads. Each block needs its own gradient buffer:
+# at most BLOCK_BUFFER_VALUES values in all, fewer blocks for wide models. They
+# are separate kernels, chosen by ``in_blocks``, so that fits of smaller data
+# never compile the parallel loop (some ten seconds per kind of input).
 BLOCK_ROWS = 4096
 BLOCK_BUFFER_VALUES = 4_000_000
+
+
+def in_blocks(n_rows, batch_size):
+    """Whether a batch is summed in parallel blocks: a full batch of two blocks or more."""
+    return batch_size >= n_rows >= 2 * BLOCK_ROWS
 
 
 @njit(cache=True, nogil=True, parallel=True, fastmath=FAST_MATH)
@@ -151,13 +159,23 @@ def accumulate_blocks(X, targets, sample_weight, order, start, stop, model, loss
     return total_loss, total_weight
 
 
-@njit(cache=True, nogil=True, inline="always")
-def accumulate(X, targets, sample_weight, order, start, stop, model, loss, grad, raw, dloss):
-    """``accumulate_rows``, in parallel blocks for batches of two blocks or more."""
-    if stop - start >= 2 * BLOCK_ROWS:
-        return accumulate_blocks(X, targets, sample_weight, order, start, stop, model, loss, grad)
-    return accumulate_rows(X, targets, sample_weight, order, start, stop, model, loss, grad, raw,
-                           dloss)  # fmt: skip
+@njit(cache=True, nogil=True, fastmath=FAST_MATH, inline="always")
+def take_step(batch_loss, batch_rows, mean_weight, theta, model, grad, first_moment,
+              second_moment, shift, inverse_scale, l2, fit_intercept, rule, alpha, power_t,
+              beta, beta2, epsilon, t, average, n_averaged):  # fmt: skip
+    """Step ``t + 1`` on a batch's summed ``grad``; returns ``(batch objective, t, n_averaged)``.
+
+    The batch objective is its weighted loss plus its rows' share of the
+    penalty before the step (``run_epoch`` sums them over the epoch).
+    """
+    t += 1
+    if n_averaged > 0:
+        n_averaged += 1
+    penalty = step_parameters(theta, model, grad, first_moment, second_moment,
+                              1.0 / (batch_rows * mean_weight), shift, inverse_scale, l2,
+                              fit_intercept, rule, step_size(alpha, t, power_t), beta, beta2,
+                              epsilon, t, average, n_averaged)  # fmt: skip
+    return batch_loss + batch_rows * mean_weight * penalty, t, n_averaged
 
 
 @njit(cache=True, nogil=True)
@@ -240,20 +258,17 @@ def run_epoch(
     for start in range(0, n_rows, batch_size):
         stop = min(start + batch_size, n_rows)
         grad[:] = 0.0
-        batch_loss, batch_weight = accumulate(
+        batch_loss, batch_weight = accumulate_rows(
             X, targets, sample_weight, order, start, stop, model, loss, grad, raw, dloss
         )
         if batch_weight == 0.0:
             continue  # only zero-weight rows: as if they were not there
-
-        t += 1
-        if n_averaged > 0:
-            n_averaged += 1
-        penalty = step_parameters(theta, model, grad, first_moment, second_moment,
-                                  1.0 / ((stop - start) * mean_weight), shift, inverse_scale, l2,
-                                  fit_intercept, rule, step_size(alpha, t, power_t), beta, beta2,
-                                  epsilon, t, average, n_averaged)  # fmt: skip
-        epoch_loss += batch_loss + (stop - start) * mean_weight * penalty
+        batch_objective, t, n_averaged = take_step(
+            batch_loss, stop - start, mean_weight, theta, model, grad, first_moment,
+            second_moment, shift, inverse_scale, l2, fit_intercept, rule, alpha, power_t, beta,
+            beta2, epsilon, t, average, n_averaged,
+        )  # fmt: skip
+        epoch_loss += batch_objective
         if record_path:
             path[steps_this_epoch] = flat_model
             steps_this_epoch += 1
@@ -269,13 +284,85 @@ def full_gradient(X, targets, sample_weight, model, shift, inverse_scale, loss, 
     n_rows = sample_weight.shape[0]
     n_outputs, n_params = model.shape
     grad = np.zeros((n_outputs, n_params))
-    raw = np.empty(n_outputs)
-    dloss = np.empty(n_outputs)
-    order = np.arange(n_rows)
-    total_loss, _ = accumulate(
-        X, targets, sample_weight, order, 0, n_rows, model, loss, grad, raw, dloss
-    )
-    total_weight = mean_weight_of(sample_weight) * n_rows
+    total_loss, _ = accumulate_rows(X, targets, sample_weight, np.arange(n_rows), 0, n_rows,
+                                    model, loss, grad, np.empty(n_outputs),
+                                    np.empty(n_outputs))  # fmt: skip
+    return _objective(total_loss, grad, sample_weight, model, shift, inverse_scale, l2,
+                      fit_intercept)  # fmt: skip
+
+
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
+def full_gradient_in_blocks(X, targets, sample_weight, model, shift, inverse_scale, loss, l2,
+                            fit_intercept):  # fmt: skip
+    """``full_gradient``, the rows summed in parallel blocks (``in_blocks``)."""
+    n_rows = sample_weight.shape[0]
+    grad = np.zeros(model.shape)
+    total_loss, _ = accumulate_blocks(X, targets, sample_weight, np.arange(n_rows), 0, n_rows,
+                                      model, loss, grad)  # fmt: skip
+    return _objective(total_loss, grad, sample_weight, model, shift, inverse_scale, l2,
+                      fit_intercept)  # fmt: skip
+
+
+@njit(cache=True, nogil=True, fastmath=FAST_MATH, inline="always")
+def _objective(total_loss, grad, sample_weight, model, shift, inverse_scale, l2, fit_intercept):
+    """``(J, its gradient in the solver's coordinates)`` from the summed loss and ``grad``."""
+    total_weight = mean_weight_of(sample_weight) * sample_weight.shape[0]
     solver_gradient(grad, 1.0 / total_weight, model, shift, inverse_scale, l2, fit_intercept, grad)
-    value = total_loss / total_weight + l2_penalty(model, l2, n_params - 1)
+    value = total_loss / total_weight + l2_penalty(model, l2, model.shape[1] - 1)
     return value, grad
+
+
+def objective_and_gradient(X, targets, sample_weight, model, shift, inverse_scale, loss, l2,
+                           fit_intercept):  # fmt: skip
+    """``full_gradient`` of ``X`` (an array or a CSR's three arrays), in blocks when large."""
+    n_rows = sample_weight.shape[0]
+    kernel = full_gradient_in_blocks if in_blocks(n_rows, n_rows) else full_gradient
+    return kernel(X, targets, sample_weight, model, shift, inverse_scale, loss, l2, fit_intercept)
+
+
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
+def run_full_batch_epoch(
+    X,
+    targets,
+    sample_weight,
+    order,
+    batch_size,
+    theta,
+    model,
+    shift,
+    inverse_scale,
+    first_moment,
+    second_moment,
+    t,
+    rule,
+    alpha,
+    power_t,
+    beta,
+    beta2,
+    epsilon,
+    loss,
+    l2,
+    fit_intercept,
+    path,
+    last_gradient,
+    average,
+    n_averaged,
+):
+    """``run_epoch`` of one full batch (``in_blocks``), its rows summed in parallel blocks."""
+    n_rows = order.shape[0]
+    mean_weight = mean_weight_of(sample_weight)
+    grad = np.zeros(theta.shape)
+    batch_loss, batch_weight = accumulate_blocks(X, targets, sample_weight, order, 0, n_rows,
+                                                 model, loss, grad)  # fmt: skip
+    epoch_loss = 0.0
+    if batch_weight > 0.0:
+        epoch_loss, t, n_averaged = take_step(
+            batch_loss, n_rows, mean_weight, theta, model, grad, first_moment, second_moment,
+            shift, inverse_scale, l2, fit_intercept, rule, alpha, power_t, beta, beta2, epsilon, t,
+            average, n_averaged,
+        )  # fmt: skip
+        if path.shape[0] > 0:
+            path[0] = model.reshape(-1)
+    if last_gradient.size:
+        last_gradient[:] = grad
+    return epoch_loss / (n_rows * mean_weight), t, n_averaged

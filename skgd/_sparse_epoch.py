@@ -121,18 +121,28 @@ def _catch_up(records, j, steps, eigenvalues, alpha, beta, l2, momentum, averagi
             alpha * 2.0 * l2 * records[j, SCALE] * records[j, SCALE], records[j, LOG_RHO], n
         )
         for k in range(n_outputs):
-            records[j, at + k], square, total = plain_idle(records[j, at + k], rho_n, square_factor,
-                                                    total_factor)  # fmt: skip
+            records[j, at + k], square, total = plain_idle(
+                records[j, at + k], rho_n, square_factor, total_factor
+            )
             squares += square
             if averaging:
                 records[j, sums + k] += total
         return squares * records[j, SCALE] * records[j, SCALE]
-    q, kind, lambda_1, lambda_2 = (
-        records[j, Q],
-        records[j, KIND],
-        records[j, REAL_1],
-        records[j, REAL_2],
-    )
+    return _catch_up_momentum(records, j, n, eigenvalues, alpha, beta, averaging)
+
+
+# Not inlined: the closed forms of momentum (complex ones too) compile once,
+# not once per loss and kind of input as the epoch does.
+@njit(cache=True, nogil=True)
+def _catch_up_momentum(records, j, n, eigenvalues, alpha, beta, averaging):
+    """``_catch_up`` of momentum's idle steps."""
+    at = MOMENTUM_CONSTANTS
+    n_outputs = (records.shape[1] - at) // (4 + averaging)
+    sums = records.shape[1] - n_outputs
+    squares = 0.0
+
+    q, kind = records[j, Q], records[j, KIND]
+    lambda_1, lambda_2 = records[j, REAL_1], records[j, REAL_2]
     velocity = at + 2 * n_outputs
     if kind == REAL:
         factors = momentum_idle_factors(lambda_1, lambda_2, records[j, ONE_MINUS_1],
@@ -276,17 +286,9 @@ def run_sparse_epoch(
             g = intercept_grad[k] * data_scale if fit_intercept else 0.0
             intercept_grad[k] = 0.0
             intercept[k], intercept_velocity[k], _ = rule_coordinate(
-                rule,
-                intercept[k],
-                intercept_velocity[k],
-                0.0,
-                g,
-                alpha,
-                beta,
-                0.0,
-                0.0,
+                rule, intercept[k], intercept_velocity[k], 0.0, g, alpha, beta, 0.0, 0.0,
                 NO_CORRECTION,
-            )
+            )  # fmt: skip
             if averaging:
                 intercept_sum[k] += intercept[k]
         for position in range(n_touched):
