@@ -16,8 +16,9 @@ def test_memmap_trains_without_loading_the_array(tmp_path):
     on_disk[:] = X
     on_disk.flush()
     X_map = np.memmap(path, dtype=np.float64, mode="r", shape=X.shape)
-    # compile the loop for read-only arrays first: compiling allocates too
-    GDLinearRegressor(max_iter=1, tol=None).fit(X_map[:100], y[:100])
+    # compile the loops for read-only arrays first (those of large full
+    # batches too): compiling allocates too
+    GDLinearRegressor(max_iter=1, tol=None).fit(X_map, y)
     tracemalloc.start()
     model = GDLinearRegressor(optimizer="adam", max_iter=3, tol=None, random_state=0)
     model.fit(X_map, y)

@@ -24,8 +24,7 @@ def one_thread_then_all():
     return run
 
 
-@pytest.mark.parametrize("fmt", ["dense", "csr"])
-@pytest.mark.parametrize("Estimator", [GDLinearRegressor, GDClassifier])
+@pytest.mark.parametrize("Estimator, fmt", [(GDLinearRegressor, "csr"), (GDClassifier, "dense")])
 def test_full_batch_fits_are_the_same_on_any_number_of_threads(Estimator, fmt,
                                                                one_thread_then_all):  # fmt: skip
     rng = np.random.RandomState(0)
