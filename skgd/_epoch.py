@@ -13,8 +13,9 @@ parameters ``model``, mapped from ``theta`` after every step.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
+from ._jit import njit
 from ._losses import l2_penalty, loss_row
 from ._optimizers import bias_corrections, rule_coordinate
 from ._precondition import model_coefficient, solver_coordinate_gradient, solver_gradient

@@ -28,8 +28,8 @@ import cmath
 import math
 
 import numpy as np
-from numba import njit
 
+from ._jit import njit
 from ._optimizers import gradient_descent_coordinate, momentum_coordinate
 
 # Eigenvalues closer than this are taken step by step (with beta = 0.99 they are

@@ -20,9 +20,10 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 from numba.extending import overload
 from scipy import special
+
+from ._jit import njit
 
 # ``curvature`` bounds the second derivative of the loss with respect to the raw
 # prediction (per output). The objective's smoothness constant is this bound

@@ -11,8 +11,9 @@ denominator guard and ``t`` the 1-based number of the step being taken.
 
 import math
 
-from numba import njit
 from scipy import sparse
+
+from ._jit import njit
 
 GRADIENT_DESCENT = 0
 MOMENTUM = 1

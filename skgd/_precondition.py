@@ -34,9 +34,10 @@ gradient into the solver's coordinates (``model_from_solver``,
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 from scipy import sparse
 from sklearn.preprocessing._data import _handle_zeros_in_scale, _is_constant_feature
+
+from ._jit import njit
 
 
 class Preconditioner(NamedTuple):

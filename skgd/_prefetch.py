@@ -6,8 +6,10 @@ that latency.
 """
 
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.extending import intrinsic
+
+from ._jit import njit
 
 CACHE_LINE_BYTES = 64
 ROWS_AHEAD = 8

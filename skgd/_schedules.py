@@ -14,7 +14,7 @@ one acts between epochs (``Plateau`` detects the plateau, ``reduce_on_plateau``
 divides the step).
 """
 
-from numba import njit
+from ._jit import njit
 
 ADAPTIVE_DIVISOR = 5.0
 ADAPTIVE_MIN_FRACTION = 1e-3

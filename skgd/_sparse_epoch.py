@@ -20,7 +20,6 @@ step, so their exact steps move every coordinate; they stay with ``run_epoch``.
 """
 
 import numpy as np
-from numba import njit
 
 from ._epoch import FAST_MATH, mean_weight_of
 from ._idle_steps import (
@@ -35,6 +34,7 @@ from ._idle_steps import (
     plain_idle,
     plain_idle_factors,
 )
+from ._jit import njit
 from ._losses import loss_row
 from ._optimizers import GRADIENT_DESCENT, MOMENTUM, rule_coordinate
 from ._precondition import model_from_solver, solver_coordinate_gradient

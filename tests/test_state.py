@@ -1,5 +1,9 @@
 """The estimator's state never lies: coef_ is the model, and every exit from fit leaves it so."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes, load_iris
@@ -190,3 +194,49 @@ def test_coef_of_the_wrong_shape_is_a_clear_error():
     model.coef_ = np.zeros(3)
     with pytest.raises(ValueError, match="coef_ has shape"):
         model.predict(X)
+
+
+FAILING_LOCATOR = '''
+from numba.core.caching import _CacheLocator
+
+
+class NowhereToWrite(_CacheLocator):
+    """A read-only install without a writable home: no folder for numba's cache."""
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        return None
+'''
+
+
+@pytest.mark.parametrize("temporary_folder_writable", [True, False])
+def test_import_and_fit_without_a_writable_cache(tmp_path, temporary_folder_writable):
+    """numba finds no cache folder for skgd's loops: skgd falls back on the temporary
+    directory, or compiles in memory with one warning; either way it imports and fits."""
+    (tmp_path / "nowhere.py").write_text(FAILING_LOCATOR)
+    locators = ["nowhere.NowhereToWrite"]
+    if temporary_folder_writable:
+        locators.append("numba.core.caching.UserProvidedCacheLocator")
+    # compiling a fit's loops takes seconds: the cached case compiles one small function
+    use = "skgd._schedules.step_size(1.0, 1, 0.0)" if temporary_folder_writable else (
+        "skgd.GDLinearRegressor(max_iter=3, tol=None).fit([[0.0], [1.0], [2.0]], [0, 1, 2])"
+    )  # fmt: skip
+    script = (
+        "import warnings\n"
+        "warnings.simplefilter('always')\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    import skgd, skgd._jit, skgd._schedules\n"
+        f"{use}\n"
+        "print(skgd._jit.CACHE, len([w for w in caught if 'numba' in str(w.message)]))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+               NUMBA_CACHE_LOCATOR_CLASSES=",".join(locators), TMPDIR=str(tmp_path))  # fmt: skip
+    env.pop("NUMBA_CACHE_DIR", None)
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                            text=True, timeout=600)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    cached, n_warnings = result.stdout.split()
+    assert cached == str(temporary_folder_writable)
+    assert int(n_warnings) == (0 if temporary_folder_writable else 1)
+    if temporary_folder_writable:  # the loops were cached in the temporary directory
+        assert any((tmp_path / "skgd-numba-cache").rglob("*.nbi"))
