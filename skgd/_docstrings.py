@@ -68,8 +68,9 @@ default="adam"
         it by ``tol`` relative), after which stochastic and adaptive fits
         average their iterates. A fit that reaches ``max_iter`` first warns
         with its estimate. With ``early_stopping`` (and for models of more than
-        1000 parameters) only the plateau rule applies. None runs exactly
-        ``max_iter`` epochs of the rule.
+        1000 parameters) only the plateau rule applies; the latter then
+        estimate their gap once, by conjugate gradients, and warn when it is
+        above ``tol``. None runs exactly ``max_iter`` epochs of the rule.
     n_iter_no_change : int >= 1, default=10
         Epochs without improvement that make a plateau (see ``tol``), and the
         spacing of the first checks of an averaged fit.
@@ -145,7 +146,7 @@ COMMON_ATTRIBUTES = """\
     optimality_gap_ : float or None
         The stopping rule's estimate of ``J(coef_) - min J`` at the end of the
         fit (see ``tol``); None when the fit was not checked (``tol=None``,
-        ``early_stopping``, ``partial_fit``, more than 1000 parameters).
+        ``early_stopping``, ``partial_fit``).
     coef_path_ : ndarray of shape (`t_` + 1, `*coef_.shape`)
         With ``record_path``, the coefficients before the first step and after
         every step (the optimizer's iterates: an averaged fit's ``coef_`` is
