@@ -17,7 +17,14 @@ from numba import prange
 
 from ._jit import njit
 from ._losses import l2_penalty, loss_row
-from ._optimizers import bias_corrections, rule_coordinate
+from ._optimizers import (
+    ADAM,
+    GRADIENT_DESCENT,
+    MOMENTUM,
+    RMSPROP,
+    bias_corrections,
+    rule_coordinate,
+)
 from ._precondition import model_coefficient, solver_coordinate_gradient, solver_gradient
 from ._prefetch import ROWS_AHEAD, prefetch_row
 from ._rows import prefetch_sample, row_axpy, row_dot
@@ -71,7 +78,31 @@ def step_parameters(theta, model, grad, first_moment, second_moment, data_scale,
     the rule's step (``rule_coordinate``), the model's new coefficient and, with
     ``n_averaged > 0`` (this step's count), the running average. One pass
     instead of one per stage: on wide data the parameters outgrow the caches.
+    Each rule gets its own copy of the loop (``_step_pass`` with a constant
+    rule), which the compiler vectorizes; a branch on the rule inside it would not.
     """
+    if rule == GRADIENT_DESCENT:
+        return _step_pass(GRADIENT_DESCENT, theta, model, grad, first_moment, second_moment,
+                          data_scale, shift, inverse_scale, l2, fit_intercept, alpha, beta,
+                          beta2, epsilon, t, average, n_averaged)  # fmt: skip
+    if rule == MOMENTUM:
+        return _step_pass(MOMENTUM, theta, model, grad, first_moment, second_moment,
+                          data_scale, shift, inverse_scale, l2, fit_intercept, alpha, beta,
+                          beta2, epsilon, t, average, n_averaged)  # fmt: skip
+    if rule == RMSPROP:
+        return _step_pass(RMSPROP, theta, model, grad, first_moment, second_moment,
+                          data_scale, shift, inverse_scale, l2, fit_intercept, alpha, beta,
+                          beta2, epsilon, t, average, n_averaged)  # fmt: skip
+    return _step_pass(ADAM, theta, model, grad, first_moment, second_moment, data_scale, shift,
+                      inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, t, average,
+                      n_averaged)  # fmt: skip
+
+
+@njit(cache=True, nogil=True, fastmath=FAST_MATH, inline="always")
+def _step_pass(rule, theta, model, grad, first_moment, second_moment, data_scale, shift,
+               inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, t, average,
+               n_averaged):  # fmt: skip
+    """``step_parameters`` for one ``rule``."""
     n_outputs, n_params = theta.shape
     n_features = n_params - 1
     corrections = bias_corrections(rule, t, beta, beta2)
