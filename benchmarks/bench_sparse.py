@@ -61,6 +61,7 @@ import numba
 import numpy as np
 import scipy
 import sklearn
+from bench_fit import time_call  # run as a script: its folder is on the path
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
@@ -211,17 +212,6 @@ def random_sparse_task(n_rows, n_features, per_row, seed=0):
 
 
 # -- timing ---------------------------------------------------------------------
-
-
-def time_call(function, repeats):
-    """Best wall-clock time of ``repeats`` calls, and the last call's result."""
-    best = float("inf")
-    result = None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def timed_fit(make_estimator, X, y, repeats, silence_convergence=False):

@@ -174,8 +174,8 @@ class InverseHessian:
         return float(np.sum((vectors.T @ g) ** 2 / eigenvalues))
 
 
-class Certifier:
-    """Full-gradient checks of a fit's distance to the optimum, on its training data."""
+class _TrainingObjective:
+    """A fit's objective on its training data, in the solver's coordinates."""
 
     def __init__(self, X, targets, sample_weight, loss, preconditioner, l2, fit_intercept):
         self.data = X, targets, sample_weight
@@ -183,6 +183,23 @@ class Certifier:
         self.preconditioner = preconditioner
         self.l2 = l2
         self.fit_intercept = fit_intercept
+
+    def value_and_gradient(self, model):
+        """``(J(model), its gradient)``: one full pass."""
+        X, targets, sample_weight = self.data
+        shift, inverse_scale = self.preconditioner.maps
+        view = (X.data, X.indices, X.indptr) if sparse.issparse(X) else X
+        value, gradient = objective_and_gradient(view, targets, sample_weight, model, shift,
+                                                 inverse_scale, self.loss, self.l2,
+                                                 self.fit_intercept)  # fmt: skip
+        return float(value), gradient
+
+
+class Certifier(_TrainingObjective):
+    """Full-gradient checks of a fit's distance to the optimum, on its training data."""
+
+    def __init__(self, X, targets, sample_weight, loss, preconditioner, l2, fit_intercept):
+        super().__init__(X, targets, sample_weight, loss, preconditioner, l2, fit_intercept)
         self._hessian = None
         self._age = 0  # checks since the Hessian was formed
         self._flat = None
@@ -235,13 +252,7 @@ class Certifier:
         one), and kept otherwise: near the optimum it changes slowly, and
         forming it costs ``O(n P^2)``. None forms it anew.
         """
-        X, targets, sample_weight = self.data
-        shift, inverse_scale = self.preconditioner.maps
-        view = (X.data, X.indices, X.indptr) if sparse.issparse(X) else X
-        value, gradient = objective_and_gradient(view, targets, sample_weight, model, shift,
-                                                 inverse_scale, self.loss, self.l2,
-                                                 self.fit_intercept)  # fmt: skip
-        value = float(value)
+        value, gradient = self.value_and_gradient(model)
         self._age += 1
         if threshold is not None and self._hessian is not None:
             estimate = self.estimate(gradient)
@@ -337,7 +348,7 @@ def decrement_by_conjugate_gradients(apply, gradient):
     return estimate
 
 
-class MatrixFreeCertifier:
+class MatrixFreeCertifier(_TrainingObjective):
     """The gap estimate of fits too large for the exact Hessian (``can_certify``).
 
     ``g^T H^-1 g`` from conjugate gradients on Hessian-vector products
@@ -345,24 +356,13 @@ class MatrixFreeCertifier:
     a fit, to say how far it may be from the optimum.
     """
 
-    def __init__(self, X, targets, sample_weight, loss, preconditioner, l2, fit_intercept):
-        self.data = X, targets, sample_weight
-        self.loss = loss
-        self.preconditioner = preconditioner
-        self.l2 = l2
-        self.fit_intercept = fit_intercept
-
     def check(self, model):
         """``(J(model), gap estimate)``."""
-        X, targets, sample_weight = self.data
-        shift, inverse_scale = self.preconditioner.maps
-        view = (X.data, X.indices, X.indptr) if sparse.issparse(X) else X
-        value, gradient = objective_and_gradient(view, targets, sample_weight, model, shift,
-                                                 inverse_scale, self.loss, self.l2,
-                                                 self.fit_intercept)  # fmt: skip
+        X, _, sample_weight = self.data
+        value, gradient = self.value_and_gradient(model)
 
         def apply(direction):
             return hessian_times(X, sample_weight, model, self.preconditioner, self.loss, self.l2,
                                  self.fit_intercept, direction)  # fmt: skip
 
-        return float(value), decrement_by_conjugate_gradients(apply, gradient)
+        return value, decrement_by_conjugate_gradients(apply, gradient)
