@@ -61,7 +61,7 @@ import numba
 import numpy as np
 import scipy
 import sklearn
-from bench_fit import time_call  # run as a script: its folder is on the path
+from bench_fit import epochs_run, time_call  # run as a script: its folder is on the path
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
@@ -248,14 +248,6 @@ def warm_up(estimators, X, y, rows=WARMUP_ROWS):
         for make_estimator in estimators.values():
             make_estimator().fit(X[:rows], y[:rows])
     return time.perf_counter() - start
-
-
-def epochs_run(model):
-    """``n_iter_`` as one integer (LogisticRegression keeps one per class), or None."""
-    n_iter = getattr(model, "n_iter_", None)
-    if n_iter is None:
-        return None
-    return int(np.max(n_iter))
 
 
 # -- formatting -----------------------------------------------------------------
