@@ -39,6 +39,7 @@ from ._precondition import (
     penalty_floor,
     solver_from_model,
 )
+from ._rows import compiled_view, read_only, training_view
 from ._schedules import SCHEDULES, reduce_on_plateau, restore_after_plateau, step_size
 from ._sparse_epoch import run_sparse_epoch, runs_sparse
 from ._step_size import auto_learning_rate, batch_smoothness, curvature_bound, plain_step
@@ -118,11 +119,6 @@ def _warn_at_caller(message):
     warnings.warn(message, ConvergenceWarning, stacklevel=level)
 
 
-def _compiled_view(X):
-    """``X`` as the compiled loops read it: the array, or a CSR matrix's three arrays."""
-    return (X.data, X.indices, X.indptr) if sparse.issparse(X) else X
-
-
 class BaseGD(BaseEstimator):
     """Shared machinery of the skgd estimators; subclasses supply loss and outputs.
 
@@ -182,7 +178,7 @@ class BaseGD(BaseEstimator):
             validation = None
             if self.early_stopping:
                 X, y, sample_weight, validation = self._split_validation(X, y, sample_weight, rng)
-            targets = self._encode_targets(y, X.dtype)
+            targets = read_only(self._encode_targets(y, X.dtype))
             if warm:
                 self._continue_optimizer(X, targets, sample_weight)
             else:
@@ -204,7 +200,7 @@ class BaseGD(BaseEstimator):
             X, y, sample_weight = self._validate_training_data(
                 X, y, sample_weight, reset=first_call, classes=classes, partial=True
             )
-            targets = self._encode_targets(y, X.dtype)
+            targets = read_only(self._encode_targets(y, X.dtype))
             if first_call:
                 self._initialize(X, targets, sample_weight, chunked=True)
             else:
@@ -243,6 +239,7 @@ class BaseGD(BaseEstimator):
             **self._target_validation(),
         )
         _check_values("X", X, self)
+        X = training_view(X)
         if not is_classifier(self):
             with np.errstate(over="ignore"):  # too large for X's dtype: reported as such
                 _check_values("y", np.asarray(y, dtype=X.dtype), self)  # trained in X's dtype
@@ -297,7 +294,8 @@ class BaseGD(BaseEstimator):
                     f"{part} part are all zero: its loss is undefined. Use other weights or "
                     "random_state, or set early_stopping=False."
                 )
-        targets_val = self._encode_targets(y_val, X.dtype)
+        targets_val = read_only(self._encode_targets(y_val, X.dtype))
+        X, X_val = training_view(X), training_view(X_val)
         return X, y, sample_weight, (X_val, y_val, weight_val, targets_val)
 
     def _initialize(self, X, targets, sample_weight, chunked=False):
@@ -411,7 +409,7 @@ class BaseGD(BaseEstimator):
 
     def _full_gradient(self, X, targets, sample_weight):
         """The objective's gradient at the model, in the solver's coordinates (one pass)."""
-        _, gradient = objective_and_gradient(_compiled_view(X), targets, sample_weight, self._model,
+        _, gradient = objective_and_gradient(compiled_view(X), targets, sample_weight, self._model,
                                     *self._preconditioner.maps, self._loss_for(targets.shape[1]),
                                     self.alpha, self.fit_intercept)  # fmt: skip
         return gradient
@@ -504,7 +502,7 @@ class BaseGD(BaseEstimator):
         if runs_sparse(sparse.issparse(X), rule, power_t, self._preconditioner.shift,
                        path.shape[0] > 0, self._last_gradient.size > 0):  # fmt: skip
             kernel = run_sparse_epoch  # the same steps, just in time: O(non-zeros)
-        return kernel(_compiled_view(X), targets, sample_weight, order, batch, theta, model,
+        return kernel(compiled_view(X), targets, sample_weight, order, batch, theta, model,
                          *self._preconditioner.maps, first, second, t, rule, alpha, power_t,
                          self.beta, self.beta2, self.epsilon, loss, self.alpha,
                          self.fit_intercept, path, self._last_gradient, average,
@@ -621,7 +619,7 @@ class BaseGD(BaseEstimator):
         epoch_loss, self.t_, self._n_averaged = self._epoch(
             X, targets, sample_weight, order, batch, self._theta, self._iterate,
             self._first_moment, self._second_moment, self.t_, rule, self._learning_rate_base,
-            power_t, path, getattr(self, "_average", None), self._n_averaged,
+            power_t, path, self._average if self._n_averaged else None, self._n_averaged,
         )  # fmt: skip
         if self._n_averaged:
             model_from_solver(self._average, *self._preconditioner.maps, self._model)

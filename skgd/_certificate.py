@@ -21,8 +21,9 @@ import numpy as np
 from scipy import linalg, sparse
 
 from ._epoch import objective_and_gradient
-from ._losses import Softmax, SquaredError, output_curvature, raw_output
+from ._losses import SOFTMAX, SQUARED_ERROR, output_curvature, raw_output
 from ._precondition import CHUNK_ROWS, solver_design
+from ._rows import compiled_view
 from ._step_size import power_iteration
 
 MAX_CERTIFIED_PARAMETERS = 1000
@@ -73,7 +74,7 @@ def hessian(X, sample_weight, model, preconditioner, loss, l2, fit_intercept):
         curvature = output_curvature(loss, raw) * weights[rows, None, None]
         largest_row = max(largest_row, _largest_row_curvature(design, curvature, fit_intercept))
         for k in range(n_outputs):
-            if isinstance(loss, SquaredError):  # the same diagonal block for every output
+            if loss == SQUARED_ERROR:  # the same diagonal block for every output
                 if k == 0:
                     blocks[0, 0] += _weighted_gram(design, curvature[:, 0, 0])
                 continue
@@ -82,7 +83,7 @@ def hessian(X, sample_weight, model, preconditioner, loss, l2, fit_intercept):
     scale = preconditioner.scale
     penalty = 2.0 * l2 / scale**2  # of l2 * sum_j (W'_kj / sigma_j)^2
     for k in range(n_outputs):
-        if isinstance(loss, SquaredError):
+        if loss == SQUARED_ERROR:
             blocks[k, k] = blocks[0, 0]
         for m in range(k + 1, n_outputs):
             blocks[m, k] = blocks[k, m].T
@@ -188,10 +189,9 @@ class _TrainingObjective:
         """``(J(model), its gradient)``: one full pass."""
         X, targets, sample_weight = self.data
         shift, inverse_scale = self.preconditioner.maps
-        view = (X.data, X.indices, X.indptr) if sparse.issparse(X) else X
-        value, gradient = objective_and_gradient(view, targets, sample_weight, model, shift,
-                                                 inverse_scale, self.loss, self.l2,
-                                                 self.fit_intercept)  # fmt: skip
+        value, gradient = objective_and_gradient(compiled_view(X), targets, sample_weight,
+                                                 model, shift, inverse_scale, self.loss,
+                                                 self.l2, self.fit_intercept)  # fmt: skip
         return float(value), gradient
 
 
@@ -204,12 +204,12 @@ class Certifier(_TrainingObjective):
         self._age = 0  # checks since the Hessian was formed
         self._flat = None
         n_outputs, n_features = targets.shape[1], X.shape[1]
-        if isinstance(loss, Softmax):
+        if loss == SOFTMAX:
             self._flat = _flat_softmax_directions(n_outputs, n_features + 1, l2, fit_intercept)
 
     def _update_hessian(self, model):
         self._age = 0
-        if self._hessian is not None and isinstance(self.loss, SquaredError):
+        if self._hessian is not None and self.loss == SQUARED_ERROR:
             return  # quadratic objective: H does not depend on the parameters
         X, _, sample_weight = self.data
         H, self.largest_row_curvature = hessian(X, sample_weight, model, self.preconditioner,

@@ -67,7 +67,9 @@ def accumulate_rows(X, targets, sample_weight, order, start, stop, model, loss, 
     return total_loss, total_weight
 
 
-@njit(cache=True, nogil=True, fastmath=FAST_MATH, inline="always")
+# Not inlined: one compiled copy per dtype serves every kind of X (dense, CSR),
+# and this pass, four vectorized loops, is most of an epoch's compile time.
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def step_parameters(theta, model, grad, first_moment, second_moment, data_scale, shift,
                     inverse_scale, l2, fit_intercept, rule, alpha, beta, beta2, epsilon, t,
                     average, n_averaged):  # fmt: skip
@@ -210,6 +212,23 @@ def take_step(batch_loss, batch_rows, mean_weight, theta, model, grad, first_mom
     return batch_loss + batch_rows * mean_weight * penalty, t, n_averaged
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _record(path, row, model):
+    """``path[row] = model.ravel()`` (numba's ravel and reshape compile slowly)."""
+    n_params = model.shape[1]
+    for k in range(model.shape[0]):
+        for j in range(n_params):
+            path[row, k * n_params + j] = model[k, j]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _copy(source, destination):
+    """``destination[:] = source`` for two (n_outputs, n_params) arrays, compiled quickly."""
+    for k in range(source.shape[0]):
+        for j in range(source.shape[1]):
+            destination[k, j] = source[k, j]
+
+
 @njit(cache=True, nogil=True)
 def mean_weight_of(sample_weight):
     total = 0.0
@@ -282,7 +301,6 @@ def run_epoch(
     grad = np.zeros((n_outputs, n_params))
     raw = np.empty(n_outputs)
     dloss = np.empty(n_outputs)
-    flat_model = model.reshape(-1)
 
     record_path = path.shape[0] > 0
     steps_this_epoch = 0
@@ -302,10 +320,10 @@ def run_epoch(
         )  # fmt: skip
         epoch_loss += batch_objective
         if record_path:
-            path[steps_this_epoch] = flat_model
+            _record(path, steps_this_epoch, model)
             steps_this_epoch += 1
     if last_gradient.size:
-        last_gradient[:] = grad
+        _copy(grad, last_gradient)
     return epoch_loss / (n_rows * mean_weight), t, n_averaged
 
 
@@ -394,7 +412,7 @@ def run_full_batch_epoch(
             average, n_averaged,
         )  # fmt: skip
         if path.shape[0] > 0:
-            path[0] = model.reshape(-1)
+            _record(path, 0, model)
     if last_gradient.size:
-        last_gradient[:] = grad
+        _copy(grad, last_gradient)
     return epoch_loss / (n_rows * mean_weight), t, n_averaged

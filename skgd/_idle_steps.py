@@ -27,8 +27,6 @@ are taken one by one (``momentum_idle_by_steps``), which is the rule itself.
 import cmath
 import math
 
-import numpy as np
-
 from ._jit import njit
 from ._optimizers import gradient_descent_coordinate, momentum_coordinate
 
@@ -95,27 +93,28 @@ def plain_idle(theta, rho_n, squares, total):
     return theta * rho_n, theta * theta * squares, theta * total
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def momentum_idle_constants(q, alpha, beta):
-    """Per column: how its idle steps are computed, its eigenvalues and their logarithms.
+    """Of one column: how its idle steps are computed, its eigenvalues and their logarithms.
 
-    ``1 - lambda_1`` (about ``alpha q`` when small) is computed without
-    cancellation from ``(1 - lambda_1)(1 - lambda_2) = alpha (1 - beta) q``.
+    Returns ``(kind, lambda_1, lambda_2, 1 - lambda_1, re lambda_1, re lambda_2,
+    log_of(re(1 - lambda_1)), log(re lambda_2))``. ``1 - lambda_1`` (about
+    ``alpha q`` when small) is computed without cancellation from
+    ``(1 - lambda_1)(1 - lambda_2) = alpha (1 - beta) q``. Scalar arithmetic:
+    whole-array NumPy expressions here took seconds to compile.
     """
     u = alpha * (1.0 - beta) * q
     trace = 1.0 + beta - u
-    root = np.sqrt((trace * trace - 4.0 * beta).astype(np.complex128))
+    root = cmath.sqrt(complex(trace * trace - 4.0 * beta))
     lambda_1 = (trace + root) / 2.0  # trace > 0: no cancellation
     lambda_2 = beta / lambda_1  # lambda_1 lambda_2 = beta, where trace - root would cancel
     one_minus_lambda_1 = u / (1.0 - lambda_2)
-    kind = np.where(np.imag(lambda_1) == 0.0, REAL, COMPLEX)
-    kind[np.abs(lambda_1 - lambda_2) < NEARLY_EQUAL] = STEPWISE
-    real_1 = np.real(lambda_1)
-    real_2 = np.real(lambda_2)
-    log_1 = np.empty_like(real_1)
-    for j in range(log_1.shape[0]):
-        log_1[j] = log_of(one_minus_lambda_1[j].real)
-    log_2 = np.log(np.maximum(real_2, 1e-300))
+    kind = REAL if lambda_1.imag == 0.0 else COMPLEX
+    if abs(lambda_1 - lambda_2) < NEARLY_EQUAL:
+        kind = STEPWISE
+    real_1, real_2 = lambda_1.real, lambda_2.real
+    log_1 = log_of(one_minus_lambda_1.real)
+    log_2 = math.log(max(real_2, 1e-300))
     return kind, lambda_1, lambda_2, one_minus_lambda_1, real_1, real_2, log_1, log_2
 
 

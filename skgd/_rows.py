@@ -10,10 +10,46 @@ view such as ``theta[k]`` per sample costs reference counting, about a tenth of
 a shuffled epoch.
 """
 
+import numpy as np
 from numba import types
 from numba.extending import overload
+from scipy import sparse
 
 from ._prefetch import prefetch_row
+
+
+def read_only(array):
+    """A read-only view of ``array`` (no copy).
+
+    numba compiles each loop once per argument type, and a writable and a
+    read-only array are different types: handing the loops read-only views of
+    the data whatever the caller passed (a memmap, a NumPy array) keeps one
+    compiled version instead of several.
+    """
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def narrow_indices(X):
+    """A CSR ``X`` with 32-bit indices where they can hold it (one version of the loops)."""
+    if X.indptr.dtype == np.int32 or max(X.nnz, X.shape[1]) > np.iinfo(np.int32).max:
+        return X
+    X = sparse.csr_matrix((X.data, X.indices.astype(np.int32), X.indptr.astype(np.int32)),
+                          shape=X.shape)  # fmt: skip
+    return X
+
+
+def training_view(X):
+    """``X`` in the one form the compiled loops are built for (see ``read_only``)."""
+    return narrow_indices(X) if sparse.issparse(X) else read_only(X)
+
+
+def compiled_view(X):
+    """``X`` as the compiled loops read it: the array, or a CSR matrix's three arrays."""
+    if sparse.issparse(X):
+        return tuple(read_only(part) for part in (X.data, X.indices, X.indptr))
+    return read_only(X)
 
 
 def row_dot(X, i, weights, k):

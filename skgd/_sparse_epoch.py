@@ -66,41 +66,39 @@ PLAIN_CONSTANTS, MOMENTUM_CONSTANTS = 4, 10
 
 @njit(cache=True, nogil=True)
 def _records(theta, first_moment, inverse_scale, average, n_averaged, l2, alpha, beta, momentum):
-    """The features' records (see above) and momentum's complex eigenvalues."""
+    """The features' records (see above) and momentum's complex eigenvalues.
+
+    Loops over the features rather than array expressions, which compile slowly.
+    """
     n_outputs, n_params = theta.shape
     n_features = n_params - 1
-    n_constants = MOMENTUM_CONSTANTS if momentum else PLAIN_CONSTANTS
-    width = n_constants + n_outputs * (3 + momentum + (n_averaged > 0))
+    at = MOMENTUM_CONSTANTS if momentum else PLAIN_CONSTANTS
+    width = at + n_outputs * (3 + momentum + (n_averaged > 0))
+    sums = width - n_outputs
     records = np.zeros((n_features, width))
-    r = inverse_scale.astype(np.float64)
-    records[:, SCALE] = r
-    records[:, BATCH] = -1.0
-    eigenvalues = np.empty((0, 2), dtype=np.complex128)
-    if momentum:
-        records[:, Q] = q = 2.0 * l2 * r * r
-        kind, lambda_1, lambda_2, one_minus_1, real_1, real_2, log_1, log_2 = (
-            momentum_idle_constants(q, alpha, beta)
-        )
-        records[:, KIND] = kind
-        records[:, REAL_1] = real_1
-        records[:, REAL_2] = real_2
-        records[:, ONE_MINUS_1] = np.real(one_minus_1)
-        records[:, LOG_1] = log_1
-        records[:, LOG_2] = log_2
-        eigenvalues = np.empty((n_features, 2), dtype=np.complex128)
-        eigenvalues[:, 0] = lambda_1
-        eigenvalues[:, 1] = lambda_2
-    else:
-        for j in range(n_features):
-            records[j, LOG_RHO] = log_of(alpha * 2.0 * l2 * r[j] * r[j])
-    at = n_constants
-    records[:, at : at + n_outputs] = theta[:, :n_features].T
-    if momentum:
-        records[:, at + 2 * n_outputs : at + 3 * n_outputs] = first_moment[:, :n_features].T
-    if n_averaged > 0:
-        sums = records[:, width - n_outputs :]
-        sums[:] = average[:, :n_features].T
-        sums *= n_averaged
+    eigenvalues = np.empty((n_features if momentum else 0, 2), dtype=np.complex128)
+    for j in range(n_features):
+        r = float(inverse_scale[j])
+        records[j, SCALE] = r
+        records[j, BATCH] = -1.0
+        if momentum:
+            records[j, Q] = q = 2.0 * l2 * r * r
+            kind, lambda_1, lambda_2, one_minus_1, real_1, real_2, log_1, log_2 = (
+                momentum_idle_constants(q, alpha, beta)
+            )
+            records[j, KIND] = kind
+            records[j, REAL_1], records[j, REAL_2] = real_1, real_2
+            records[j, ONE_MINUS_1] = one_minus_1.real
+            records[j, LOG_1], records[j, LOG_2] = log_1, log_2
+            eigenvalues[j, 0], eigenvalues[j, 1] = lambda_1, lambda_2
+        else:
+            records[j, LOG_RHO] = log_of(alpha * 2.0 * l2 * r * r)
+        for k in range(n_outputs):
+            records[j, at + k] = theta[k, j]
+            if momentum:
+                records[j, at + 2 * n_outputs + k] = first_moment[k, j]
+            if n_averaged > 0:
+                records[j, sums + k] = average[k, j] * n_averaged
     return records, eigenvalues
 
 
@@ -255,7 +253,8 @@ def run_sparse_epoch(
                 ahead = order[p + ROWS_AHEAD]
                 for position in range(indptr[ahead], indptr[ahead + 1]):
                     prefetch_row(records, indices[position])
-            raw[:] = intercept  # the model's intercept: no shift
+            for k in range(n_outputs):
+                raw[k] = intercept[k]  # the model's intercept: no shift
             for position in range(indptr[i], indptr[i + 1]):
                 j = indices[position]
                 if records[j, BATCH] != batch_index:
@@ -319,14 +318,19 @@ def run_sparse_epoch(
             squares_before += squares
     epoch_loss += batch_size * mean_weight * l2 * squares_before
 
-    theta[:, :n_features] = records[:, at : at + n_outputs].T
-    theta[:, n_features] = intercept
-    if momentum:
-        first_moment[:, :n_features] = records[:, velocity_at : velocity_at + n_outputs].T
-        first_moment[:, n_features] = intercept_velocity
-    model_from_solver(theta, shift, inverse_scale, model)
     if averaging:
         n_averaged += steps
-        average[:, :n_features] = records[:, sums_at:].T / n_averaged
-        average[:, n_features] = intercept_sum / n_averaged
+    for k in range(n_outputs):  # the state back from the records (loops compile quickly)
+        for j in range(n_features):
+            theta[k, j] = records[j, at + k]
+            if momentum:
+                first_moment[k, j] = records[j, velocity_at + k]
+            if averaging:
+                average[k, j] = records[j, sums_at + k] / n_averaged
+        theta[k, n_features] = intercept[k]
+        if momentum:
+            first_moment[k, n_features] = intercept_velocity[k]
+        if averaging:
+            average[k, n_features] = intercept_sum[k] / n_averaged
+    model_from_solver(theta, shift, inverse_scale, model)
     return epoch_loss / (n_rows * mean_weight), t, n_averaged

@@ -41,7 +41,7 @@ The adaptive schedule then shrinks either step as the fit settles.
 
 import numpy as np
 
-from ._losses import SquaredError
+from ._losses import SQUARED_ERROR
 from ._optimizers import ADAPTIVE_RULES, GRADIENT_DESCENT, MOMENTUM, RMSPROP, is_full_batch
 from ._precondition import solver_row_norms
 
@@ -57,7 +57,7 @@ ROUNDING_NOISE = 1e-8
 
 def curvature_bound(loss, n_outputs):
     """Upper bound of the per-sample loss's second derivative in the raw output."""
-    if isinstance(loss, SquaredError):  # the mean over outputs divides it by their number
+    if loss == SQUARED_ERROR:  # the mean over outputs divides it by their number
         return loss.curvature / n_outputs
     return loss.curvature
 

@@ -21,17 +21,16 @@ from skgd._idle_steps import (
 
 def closed_form_momentum(theta, v, q, alpha, beta, n):
     kind, lambda_1, lambda_2, one_minus_1, real_1, real_2, log_1, log_2 = momentum_idle_constants(
-        np.array([q]), alpha, beta
+        q, alpha, beta
     )
-    if kind[0] == STEPWISE:
-        return kind[0], momentum_idle_by_steps(theta, v, q, alpha, beta, n)
-    if kind[0] == REAL:
-        factors = momentum_idle_factors(real_1[0], real_2[0], one_minus_1[0].real, log_1[0],
-                                        log_2[0], n)  # fmt: skip
-        return kind[0], momentum_idle(theta, v, q, alpha, beta, real_1[0], real_2[0], factors)
-    factors = complex_momentum_factors(lambda_1[0], lambda_2[0], n)
-    result = momentum_idle(theta, v, q, alpha, beta, lambda_1[0], lambda_2[0], factors)
-    return kind[0], tuple(value.real for value in result)
+    if kind == STEPWISE:
+        return kind, momentum_idle_by_steps(theta, v, q, alpha, beta, n)
+    if kind == REAL:
+        factors = momentum_idle_factors(real_1, real_2, one_minus_1.real, log_1, log_2, n)
+        return kind, momentum_idle(theta, v, q, alpha, beta, real_1, real_2, factors)
+    factors = complex_momentum_factors(lambda_1, lambda_2, n)
+    result = momentum_idle(theta, v, q, alpha, beta, lambda_1, lambda_2, factors)
+    return kind, tuple(value.real for value in result)
 
 
 CASES = [  # q, alpha, beta: penalties from none to strong, real and complex eigenvalues
