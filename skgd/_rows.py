@@ -31,18 +31,21 @@ def read_only(array):
     return view
 
 
-def narrow_indices(X):
-    """A CSR ``X`` with 32-bit indices where they can hold it (one version of the loops)."""
+def canonical_csr(X):
+    """A CSR ``X`` in canonical form (sorted columns, none repeated; the sparse epoch
+    relies on it), with 32-bit indices where they can hold it (one version of the loops)."""
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
     if X.indptr.dtype == np.int32 or max(X.nnz, X.shape[1]) > np.iinfo(np.int32).max:
         return X
-    X = sparse.csr_matrix((X.data, X.indices.astype(np.int32), X.indptr.astype(np.int32)),
-                          shape=X.shape)  # fmt: skip
-    return X
+    return sparse.csr_matrix((X.data, X.indices.astype(np.int32), X.indptr.astype(np.int32)),
+                             shape=X.shape)  # fmt: skip
 
 
 def training_view(X):
     """``X`` in the one form the compiled loops are built for (see ``read_only``)."""
-    return narrow_indices(X) if sparse.issparse(X) else read_only(X)
+    return canonical_csr(X) if sparse.issparse(X) else read_only(X)
 
 
 def compiled_view(X):

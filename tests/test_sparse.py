@@ -166,3 +166,25 @@ def test_automatic_batch_size_of_wide_sparse_data(optimizer, steps):
     params = dict(optimizer=optimizer, max_iter=1, tol=None)
     assert GDLinearRegressor(**params).fit(X, y).t_ == steps
     assert GDLinearRegressor(**params).fit(X[:, :20].toarray(), y).t_ == 63
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "minibatch"])
+def test_repeated_columns_in_a_csr_row_add_up(optimizer):
+    """A CSR matrix may store a row's column twice (scipy then means their sum): the
+    just-in-time steps see the sum, as for the matrix stored without repeats."""
+    rng = np.random.RandomState(0)
+    X = sp.random(200, 30, density=0.2, format="coo", random_state=rng)
+    doubled = sp.coo_matrix(
+        (np.r_[X.data / 2, X.data / 2], (np.r_[X.row, X.row], np.r_[X.col, X.col])),
+        shape=X.shape,
+    )
+    order = np.argsort(doubled.row, kind="stable")  # each row's entries, twice, unsummed
+    indptr = np.r_[0, np.cumsum(np.bincount(doubled.row, minlength=X.shape[0]))]
+    repeated = sp.csr_matrix((doubled.data[order], doubled.col[order], indptr), shape=X.shape)
+    assert not repeated.has_canonical_format
+    y = (X @ rng.normal(size=30) > 0).astype(int)
+    params = dict(optimizer=optimizer, max_iter=3, tol=None, random_state=0)
+    sparse_fit = GDClassifier(**params).fit(repeated, y)
+    assert not repeated.has_canonical_format  # the caller's matrix is left as it was
+    canonical_fit = GDClassifier(**params).fit(X.tocsr(), y)
+    np.testing.assert_allclose(sparse_fit.coef_, canonical_fit.coef_, rtol=1e-9, atol=1e-12)
