@@ -345,8 +345,24 @@ def run_sparse_epoch(
                     records[j, BATCH] = batch_index
                     touched[n_touched] = j
                     n_touched += 1
-                    squares_before += _catch_up(records, j, steps, eigenvalues, alpha, beta, l2,
-                                                momentum, averaging)  # fmt: skip
+                    n = int(steps - records[j, LAST])  # _catch_up written out (see above)
+                    if n > 0 and momentum:
+                        records[j, LAST] = steps
+                        squares_before += _catch_up_momentum(records, j, n, eigenvalues, alpha,
+                                                             beta, averaging)  # fmt: skip
+                    elif n > 0:
+                        records[j, LAST] = steps
+                        r = records[j, SCALE]
+                        rho_n, square_factor, total_factor = plain_idle_factors(
+                            alpha * 2.0 * l2 * r * r, records[j, LOG_RHO], n
+                        )
+                        for k in range(n_outputs):
+                            records[j, at + k], square, total = plain_idle(
+                                records[j, at + k], rho_n, square_factor, total_factor
+                            )
+                            squares_before += square * r * r
+                            if averaging:
+                                records[j, sums_at + k] += total
                 x = data[position] * records[j, SCALE]
                 for k in range(n_outputs):
                     raw[k] += x * records[j, at + k]
