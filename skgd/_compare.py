@@ -1,5 +1,6 @@
 """Every optimizer and the closed form on one dataset: the comparison behind ``python -m skgd``."""
 
+import array
 import csv
 import time
 import warnings
@@ -40,11 +41,42 @@ def load_dataset(name, target=None):
         raise ValueError(f"unknown dataset {name!r}: use one of {known}, or a .csv file")
     if target is None:
         raise ValueError(f"{name}: a CSV dataset needs --target COLUMN")
+    X, y = _read_csv(name, target)
+    y = np.array(y)
+    for dtype in (int, float):
+        try:
+            return X, y.astype(dtype)
+        except ValueError:
+            pass
+    return X, y  # string labels
+
+
+def _read_csv(name, target):
+    """``(X, labels)`` of a CSV file with a header row, read row by row.
+
+    The numbers go straight into an array of doubles as each row is read, so the
+    memory is that of the data (8 bytes a value and the target's text), not of
+    the file's text split into a string per field.
+    """
     try:
         # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark
         with open(name, newline="", encoding="utf-8-sig") as file:
             reader = csv.reader(file, strict=True)  # an unterminated quote is an error
-            rows = [row for row in reader if any(field.strip() for field in row)]
+            rows = (row for row in reader if any(field.strip() for field in row))
+            header = [field.strip() for field in next(rows, [])]
+            column = _target_column(name, header, target)
+            values, labels = array.array("d"), []
+            for number, row in enumerate(rows, start=1):
+                if len(row) != len(header):
+                    fields = f"{len(row)} fields where the header has {len(header)}"
+                    raise ValueError(f"{name}: data row {number} has {fields}")
+                labels.append(row[column])
+                try:
+                    values.extend(float(field) for i, field in enumerate(row) if i != column)
+                except ValueError as error:
+                    raise ValueError(
+                        f"{name}: every column but the target must be numeric ({error})"
+                    ) from None
     except csv.Error as error:
         raise ValueError(f"{name}: not a readable CSV file ({error})") from None
     except UnicodeDecodeError as error:
@@ -52,31 +84,22 @@ def load_dataset(name, target=None):
             f"{name}: not UTF-8 text (byte {error.object[error.start]:#04x} at position "
             f"{error.start}); save it as UTF-8, for example as Excel's 'CSV UTF-8'"
         ) from None
-    if len(rows) < 3:
+    if len(labels) < 2:
         raise ValueError(f"{name}: expected a header row and at least two data rows")
-    header, rows = [field.strip() for field in rows[0]], rows[1:]
+    X = np.frombuffer(values, dtype=np.float64).reshape(len(labels), len(header) - 1)
+    return X, labels
+
+
+def _target_column(name, header, target):
+    """The index of ``target`` in a CSV file's ``header``, which must name each column once."""
+    if not header:
+        raise ValueError(f"{name}: expected a header row and at least two data rows")
     duplicated = sorted({field for field in header if header.count(field) > 1})
     if duplicated:
         raise ValueError(f"{name}: duplicated column names: {', '.join(duplicated)}")
     if target not in header:
         raise ValueError(f"{name}: no column {target!r}; columns are {', '.join(header)}")
-    for number, row in enumerate(rows, start=1):
-        if len(row) != len(header):
-            fields = f"{len(row)} fields where the header has {len(header)}"
-            raise ValueError(f"{name}: data row {number} has {fields}")
-    column = header.index(target)
-    y = np.array([row[column] for row in rows])
-    features = [i for i in range(len(header)) if i != column]
-    try:
-        X = np.array([[float(row[i]) for i in features] for row in rows])
-    except ValueError as error:
-        raise ValueError(f"{name}: every column but the target must be numeric ({error})") from None
-    for dtype in (int, float):
-        try:
-            return X, y.astype(dtype)
-        except ValueError:
-            pass
-    return X, y  # string labels
+    return header.index(target)
 
 
 def compare_optimizers(X, y, *, task="auto", optimizers=tuple(PRESETS), scale=True,
