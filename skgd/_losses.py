@@ -8,8 +8,8 @@ step size all use these functions, so every loss formula lives here only.
 A loss is named by one of ``SQUARED_ERROR``, ``LOGISTIC`` and ``SOFTMAX``,
 which also carry the loss's curvature bound. All three have the same numba
 type and ``loss_row`` branches on ``kind`` per sample (a branch the processor
-always predicts): the loops are compiled once for every loss instead of once
-per loss, which divides a fresh install's compilation time by about three.
+always predicts): a fresh install compiles each loop once for all three
+losses, not once per loss.
 
 ``raw`` holds the sample's raw predictions (one per output), ``targets[i]`` its
 encoded target row (read in place: a row view per sample would cost reference
