@@ -31,12 +31,8 @@ def read_only(array):
     return view
 
 
-def canonical_csr(X):
-    """A CSR ``X`` in canonical form (sorted columns, none repeated; the sparse epoch
-    relies on it), with 32-bit indices where they can hold it (one version of the loops)."""
-    if not X.has_canonical_format:
-        X = X.copy()
-        X.sum_duplicates()
+def narrow_indices(X):
+    """A CSR ``X`` with 32-bit indices where they can hold it (one version of the loops)."""
     if X.indptr.dtype == np.int32 or max(X.nnz, X.shape[1]) > np.iinfo(np.int32).max:
         return X
     return sparse.csr_matrix((X.data, X.indices.astype(np.int32), X.indptr.astype(np.int32)),
@@ -45,7 +41,7 @@ def canonical_csr(X):
 
 def training_view(X):
     """``X`` in the one form the compiled loops are built for (see ``read_only``)."""
-    return canonical_csr(X) if sparse.issparse(X) else read_only(X)
+    return narrow_indices(X) if sparse.issparse(X) else read_only(X)
 
 
 def compiled_view(X):

@@ -36,7 +36,7 @@ from ._idle_steps import (
 )
 from ._jit import njit
 from ._losses import loss_row
-from ._optimizers import GRADIENT_DESCENT, MOMENTUM, gradient_descent_coordinate, rule_coordinate
+from ._optimizers import GRADIENT_DESCENT, MOMENTUM, rule_coordinate
 from ._precondition import model_from_solver, solver_coordinate_gradient
 from ._prefetch import prefetch_row
 
@@ -176,80 +176,6 @@ def _catch_up_momentum(records, j, n, eigenvalues, alpha, beta, averaging):
     return squares * records[j, SCALE] * records[j, SCALE]
 
 
-@njit(cache=True, nogil=True, fastmath=FAST_MATH, inline="always")
-def _plain_row_steps(data, indices, indptr, targets, sample_weight, order, mean_weight, records,
-                     eigenvalues, intercept, intercept_sum, raw, dloss, loss, l2, fit_intercept,
-                     alpha, t, averaging):  # fmt: skip
-    """The epoch's plain steps on one row each ("sgd"): ``run_sparse_epoch``'s batch
-    loop without its bookkeeping of the features a batch touched, as a row's
-    gradient is its own (rows in canonical CSR: no repeated column). Returns
-    ``(sum of the rows' weighted losses, sum over steps of ||W||^2 before each,
-    steps, t)``.
-
-    Per non-zero it calls no function that takes an array (see ``_catch_up_all``).
-    """
-    n_rows = order.shape[0]
-    n_outputs = raw.shape[0]
-    at = PLAIN_CONSTANTS
-    sums_at = records.shape[1] - n_outputs
-    data_scale = 1.0 / mean_weight
-    total_loss = 0.0
-    squares_before = 0.0
-    steps = 0
-    for p in range(n_rows):
-        i = order[p]
-        weight = sample_weight[i]
-        if weight == 0.0:
-            continue  # as if the row were not there: no step
-        if p + ROWS_AHEAD < n_rows:  # scattered features miss the cache
-            ahead = order[p + ROWS_AHEAD]
-            for position in range(indptr[ahead], indptr[ahead + 1]):
-                prefetch_row(records, indices[position])
-        for k in range(n_outputs):
-            raw[k] = intercept[k]  # the model's intercept: no shift
-        for position in range(indptr[i], indptr[i + 1]):
-            j = indices[position]
-            n = int(steps - records[j, LAST])
-            if n > 0:  # _catch_up_all's body, written out
-                records[j, LAST] = steps
-                r = records[j, SCALE]
-                rho_n, square_factor, total_factor = plain_idle_factors(
-                    alpha * 2.0 * l2 * r * r, records[j, LOG_RHO], n
-                )
-                for k in range(n_outputs):
-                    records[j, at + k], square, total = plain_idle(
-                        records[j, at + k], rho_n, square_factor, total_factor
-                    )
-                    squares_before += square * r * r
-                    if averaging:
-                        records[j, sums_at + k] += total
-            x = data[position] * records[j, SCALE]
-            for k in range(n_outputs):
-                raw[k] += x * records[j, at + k]
-        total_loss += weight * loss_row(loss, raw, targets, i, dloss)
-        steps += 1
-        t += 1
-        for k in range(n_outputs):
-            dloss[k] *= weight * data_scale  # the row's mean-loss gradient in its raw outputs
-            g = dloss[k] if fit_intercept else 0.0
-            intercept[k] = gradient_descent_coordinate(intercept[k], g, alpha)
-            if averaging:
-                intercept_sum[k] += intercept[k]
-        for position in range(indptr[i], indptr[i + 1]):
-            j = indices[position]
-            r = records[j, SCALE]
-            for k in range(n_outputs):
-                coefficient = records[j, at + k] * r
-                squares_before += coefficient * coefficient
-                g = solver_coordinate_gradient(dloss[k] * data[position], 0.0, 0.0, coefficient,
-                                               l2, r)  # fmt: skip
-                records[j, at + k] = gradient_descent_coordinate(records[j, at + k], g, alpha)
-                if averaging:
-                    records[j, sums_at + k] += records[j, at + k]
-            records[j, LAST] = steps
-    return total_loss, squares_before, steps, t
-
-
 @njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def run_sparse_epoch(
     X,
@@ -311,14 +237,7 @@ def run_sparse_epoch(
     epoch_loss = 0.0
     batch_index = 0
     last_batch = False
-    row_by_row = batch_size == 1 and not momentum
-    if row_by_row:
-        epoch_loss, squares_before, steps, t = _plain_row_steps(
-            data, indices, indptr, targets, sample_weight, order, mean_weight, records,
-            eigenvalues, intercept, intercept_sum, raw, dloss, loss, l2, fit_intercept, alpha, t,
-            averaging,
-        )  # fmt: skip
-    for start in range(0, 0 if row_by_row else n_rows, batch_size):  # batches of rows
+    for start in range(0, n_rows, batch_size):
         stop = min(start + batch_size, n_rows)
         batch_index += 1
         # A last batch of another size weighs its penalty term differently: it is

@@ -171,7 +171,8 @@ def test_automatic_batch_size_of_wide_sparse_data(optimizer, steps):
 @pytest.mark.parametrize("optimizer", ["sgd", "minibatch"])
 def test_repeated_columns_in_a_csr_row_add_up(optimizer):
     """A CSR matrix may store a row's column twice (scipy then means their sum): the
-    just-in-time steps see the sum, as for the matrix stored without repeats."""
+    just-in-time steps count the feature once per batch and step it with the sum, as for
+    the matrix stored without repeats."""
     rng = np.random.RandomState(0)
     X = sp.random(200, 30, density=0.2, format="coo", random_state=rng)
     doubled = sp.coo_matrix(
