@@ -41,7 +41,7 @@ from ._precondition import (
 )
 from ._rows import compiled_view, read_only, training_view
 from ._schedules import SCHEDULES, reduce_on_plateau, restore_after_plateau, step_size
-from ._sparse_epoch import run_sparse_epoch, runs_sparse
+from ._sparse_epoch import RecordsCache, run_sparse_epoch, runs_sparse
 from ._step_size import auto_learning_rate, batch_smoothness, curvature_bound, plain_step
 from ._stopping import (
     ADOPT_ITERATE,
@@ -499,14 +499,19 @@ class BaseGD(BaseEstimator):
         if average is None:  # averaging nothing: a placeholder of the right type
             average, n_averaged = np.empty((0, 0), dtype=theta.dtype), 0
         kernel = run_full_batch_epoch if in_blocks(X.shape[0], batch) else run_epoch
+        records = ()
         if runs_sparse(sparse.issparse(X), rule, power_t, self._preconditioner.shift,
                        path.shape[0] > 0, self._last_gradient.size > 0):  # fmt: skip
             kernel = run_sparse_epoch  # the same steps, just in time: O(non-zeros)
+            records = self._records.get(
+                self._preconditioner.inverse_scale, self.alpha, alpha, self.beta, rule,
+                theta.shape[0], n_averaged > 0,
+            )  # fmt: skip
         return kernel(compiled_view(X), targets, sample_weight, order, batch, theta, model,
-                         *self._preconditioner.maps, first, second, t, rule, alpha, power_t,
-                         self.beta, self.beta2, self.epsilon, loss, self.alpha,
-                         self.fit_intercept, path, self._last_gradient, average,
-                         n_averaged)  # fmt: skip
+                      *self._preconditioner.maps, first, second, t, rule, alpha, power_t,
+                      self.beta, self.beta2, self.epsilon, loss, self.alpha,
+                      self.fit_intercept, path, self._last_gradient, average, n_averaged,
+                      *records)  # fmt: skip
 
     def _run_epochs(self, X, targets, sample_weight, rng, max_epochs, validation, stopping):
         """The training loop shared by every estimator, optimizer and entry point."""
@@ -524,6 +529,7 @@ class BaseGD(BaseEstimator):
         shuffled = self.shuffle and not full_batch
         self._n_averaged = 0
         self.optimality_gap_ = None
+        self._records = RecordsCache()
         last_good = self._snapshot()
         try:
             with closing(epoch_orders(rng, n_samples, max_epochs, shuffled)) as orders:
@@ -544,6 +550,8 @@ class BaseGD(BaseEstimator):
         except BaseException:  # a divergence, an interrupt...: end on the last good epoch
             self._recover(last_good)
             raise
+        finally:
+            del self._records  # the size of the data's columns: not kept with the model
         if validation is not None:
             self._model[:], self._theta[:] = self._best_state
             self._iterate[:] = self._model

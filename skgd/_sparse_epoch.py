@@ -10,7 +10,8 @@ at the end of the epoch, and once before its last batch if that is smaller
 (its weight in the epoch's objective differs). The result is ``run_epoch``'s to
 rounding: the same rule, the same steps, the same ``loss_curve_`` and running
 average; a step costs the batch's non-zeros times ``n_outputs``, and the epoch
-``O(n_features)`` more.
+``O(n_features)`` more: loading the state into the features' records, which
+are kept from epoch to epoch (``RecordsCache``), and the last catch-up.
 
 It applies (``runs_sparse``) to CSR input in scale-only coordinates (sparse
 input is never centred), plain and momentum rules with a step that is constant
@@ -64,23 +65,28 @@ Q, KIND, REAL_1, REAL_2, ONE_MINUS_1, LOG_1, LOG_2 = 3, 4, 5, 6, 7, 8, 9  # mome
 PLAIN_CONSTANTS, MOMENTUM_CONSTANTS = 4, 10
 
 
-@njit(cache=True, nogil=True)
-def _records(theta, first_moment, inverse_scale, average, n_averaged, l2, alpha, beta, momentum):
-    """The features' records (see above) and momentum's complex eigenvalues.
+def records_width(n_outputs, momentum, averaging):
+    """Columns of a feature's record (see above)."""
+    return (MOMENTUM_CONSTANTS if momentum else PLAIN_CONSTANTS) + n_outputs * (
+        3 + momentum + averaging
+    )
 
-    Loops over the features rather than array expressions, which compile slowly.
+
+@njit(cache=True, nogil=True)
+def feature_records(inverse_scale, l2, alpha, beta, momentum, width):
+    """The features' records with their constants, and momentum's complex eigenvalues.
+
+    The constants depend on the step and the penalty only: the training loop
+    keeps the records from epoch to epoch while those stay the same, and each
+    epoch loads the state into them (``_load_state``). Loops over the features
+    rather than array expressions, which compile slowly.
     """
-    n_outputs, n_params = theta.shape
-    n_features = n_params - 1
-    at = MOMENTUM_CONSTANTS if momentum else PLAIN_CONSTANTS
-    width = at + n_outputs * (3 + momentum + (n_averaged > 0))
-    sums = width - n_outputs
+    n_features = inverse_scale.shape[0]
     records = np.zeros((n_features, width))
     eigenvalues = np.empty((n_features if momentum else 0, 2), dtype=np.complex128)
     for j in range(n_features):
         r = float(inverse_scale[j])
         records[j, SCALE] = r
-        records[j, BATCH] = -1.0
         if momentum:
             records[j, Q] = q = 2.0 * l2 * r * r
             kind, lambda_1, lambda_2, one_minus_1, real_1, real_2, log_1, log_2 = (
@@ -93,13 +99,46 @@ def _records(theta, first_moment, inverse_scale, average, n_averaged, l2, alpha,
             eigenvalues[j, 0], eigenvalues[j, 1] = lambda_1, lambda_2
         else:
             records[j, LOG_RHO] = log_of(alpha * 2.0 * l2 * r * r)
+    return records, eigenvalues
+
+
+class RecordsCache:
+    """The records of one call to ``fit``, kept while the step and the penalty stay the same.
+
+    Building them costs ``O(n_features)`` logarithms (momentum: eigenvalues)
+    and allocation, several times an epoch's steps on wide data.
+    """
+
+    def __init__(self):
+        self._key, self._records = None, None
+
+    def get(self, inverse_scale, l2, alpha, beta, rule, n_outputs, averaging):
+        momentum = rule == MOMENTUM
+        width = records_width(n_outputs, momentum, averaging)
+        key = (inverse_scale, l2, alpha, beta if momentum else None, width)
+        same = self._key is not None and self._key[0] is inverse_scale and self._key[1:] == key[1:]
+        if not same:
+            self._key = key
+            self._records = feature_records(inverse_scale, l2, alpha, beta, momentum, width)
+        return self._records
+
+
+@njit(cache=True, nogil=True)
+def _load_state(records, theta, first_moment, average, n_averaged, momentum):
+    """Each feature's coefficients (velocities, average's sums) into its record, no step taken."""
+    n_outputs = theta.shape[0]
+    at = MOMENTUM_CONSTANTS if momentum else PLAIN_CONSTANTS
+    sums = records.shape[1] - n_outputs
+    for j in range(records.shape[0]):
+        records[j, LAST] = 0.0
+        records[j, BATCH] = -1.0
         for k in range(n_outputs):
             records[j, at + k] = theta[k, j]
+            records[j, at + n_outputs + k] = 0.0  # the batch gradient
             if momentum:
                 records[j, at + 2 * n_outputs + k] = first_moment[k, j]
             if n_averaged > 0:
                 records[j, sums + k] = average[k, j] * n_averaged
-    return records, eigenvalues
 
 
 @njit(cache=True, nogil=True)
@@ -203,12 +242,16 @@ def run_sparse_epoch(
     last_gradient,
     average,
     n_averaged,
+    records,
+    eigenvalues,
 ):
     """``run_epoch`` on a CSR ``X`` (``(data, indices, indptr)``), just in time.
 
     Same arguments and result as ``run_epoch``; ``shift`` is zero, ``power_t``
     0, ``path`` and ``last_gradient`` empty (``runs_sparse``), and
-    ``second_moment``, ``beta2``, ``epsilon`` unused.
+    ``second_moment``, ``beta2``, ``epsilon`` unused. ``records`` and
+    ``eigenvalues`` are ``feature_records`` of this epoch's step and penalty:
+    their state is overwritten.
     """
     data, indices, indptr = X
     n_rows = order.shape[0]
@@ -217,8 +260,7 @@ def run_sparse_epoch(
     mean_weight = mean_weight_of(sample_weight)
     momentum = rule == MOMENTUM
     averaging = n_averaged > 0
-    records, eigenvalues = _records(theta, first_moment, inverse_scale, average, n_averaged, l2,
-                                    alpha, beta, momentum)  # fmt: skip
+    _load_state(records, theta, first_moment, average, n_averaged, momentum)
     at = MOMENTUM_CONSTANTS if momentum else PLAIN_CONSTANTS
     grad_at = at + n_outputs
     velocity_at = at + 2 * n_outputs

@@ -18,7 +18,7 @@ from skgd._epoch import run_epoch
 from skgd._losses import LOGISTIC, SOFTMAX, SQUARED_ERROR
 from skgd._optimizers import GRADIENT_DESCENT, MOMENTUM, PRESETS
 from skgd._precondition import model_from_solver
-from skgd._sparse_epoch import run_sparse_epoch
+from skgd._sparse_epoch import RecordsCache, run_sparse_epoch
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,8 @@ def wide_sparse_problem(n_outputs):
 def test_sparse_epoch_takes_the_steps_of_the_dense_epoch(rule, batch_size, loss, n_outputs,
                                                          averaging, fit_intercept):  # fmt: skip
     """Just-in-time steps on a CSR matrix: the same parameters, moments, running average and
-    epoch objective as stepping every coordinate, over three epochs."""
+    epoch objective as stepping every coordinate, over three epochs that share their records
+    (with the state changed between two of them, as the stopping rule's averaging does)."""
     X, targets = wide_sparse_problem(n_outputs)
     rng = np.random.RandomState(2)
     weights = rng.uniform(size=X.shape[0])
@@ -116,6 +117,9 @@ def test_sparse_epoch_takes_the_steps_of_the_dense_epoch(rule, batch_size, loss,
         start[:, -1] = 0.0
     results = []
     for kernel in (run_epoch, run_sparse_epoch):
+        records = ()
+        if kernel is run_sparse_epoch:
+            records = RecordsCache().get(inverse_scale, 0.3, 0.05, 0.9, rule, n_outputs, averaging)
         theta, velocity, second = start.copy(), 0.1 * start, np.zeros_like(start)
         model = np.empty_like(theta)  # the model of theta, as the kernels keep it
         model_from_solver(theta, np.zeros(X.shape[1]), inverse_scale, model)
@@ -127,9 +131,11 @@ def test_sparse_epoch_takes_the_steps_of_the_dense_epoch(rule, batch_size, loss,
                 (X.data, X.indices, X.indptr), targets, weights, order, batch_size, theta,
                 model, np.zeros(X.shape[1]), inverse_scale, velocity, second, t, rule, 0.05,
                 0.0, 0.9, 0.999, 1e-8, loss, 0.3, fit_intercept, np.empty((0, 0)),
-                np.empty((0, 0)), average, n_averaged,
+                np.empty((0, 0)), average, n_averaged, *records,
             )  # fmt: skip
             losses.append(value)
+            theta[:, ::2] *= 0.5  # changed outside the epoch
+            model_from_solver(theta, np.zeros(X.shape[1]), inverse_scale, model)
         results.append((theta, model, velocity, average, losses, t, n_averaged))
     (dense, sparse) = results
     for dense_part, sparse_part in zip(dense, sparse, strict=True):
