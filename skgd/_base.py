@@ -21,7 +21,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ._certificate import HESSIAN_MAX_AGE, Certifier, MatrixFreeCertifier, can_certify
 from ._epoch import in_blocks, objective_and_gradient, run_epoch, run_full_batch_epoch
-from ._losses import best_constant_output, mean_loss, raw_output
+from ._losses import best_constant_output, mean_loss, objective, raw_output
 from ._optimizers import (
     ADAPTIVE_RULES,
     GRADIENT_DESCENT,
@@ -530,14 +530,19 @@ class BaseGD(BaseEstimator):
         self._n_averaged = 0
         self.optimality_gap_ = None
         self._records = RecordsCache()
-        last_good = self._snapshot()
+        start = last_good = self._snapshot()
+        diverged = False
         try:
             with closing(epoch_orders(rng, n_samples, max_epochs, shuffled)) as orders:
                 for order in orders:
                     epoch_loss = self._epoch_step(
                         X, targets, sample_weight, order, batch, rule, power_t
                     )
-                    self._check_divergence(epoch_loss, baseline[0])
+                    diverged = True
+                    self._check_divergence(epoch_loss, baseline[0], lambda: self._objective_of(
+                        start[0], X, targets, sample_weight
+                    ))  # fmt: skip
+                    diverged = False
                     self.loss_curve_.append(float(epoch_loss))
                     monitored = epoch_loss if validation is None else self._validate(validation)
                     self.best_loss_ = min(self.best_loss_, float(monitored))
@@ -548,7 +553,10 @@ class BaseGD(BaseEstimator):
                         break
                     last_good = self._snapshot()
         except BaseException:  # a divergence, an interrupt...: end on the last good epoch
-            self._recover(last_good)
+            # A divergence is seen epochs after the steps that started it (a full
+            # batch's objective is the one before its step): the fit gives them
+            # all back and ends where it started.
+            self._recover(start if diverged else last_good)
             raise
         finally:
             del self._records  # the size of the data's columns: not kept with the model
@@ -712,10 +720,17 @@ class BaseGD(BaseEstimator):
             line += f", validation score: {self.validation_scores_[-1]:.6g}"
         print(line)
 
-    def _check_divergence(self, epoch_loss, zero_model_loss):
-        """Stop before numbers overflow: non-finite, or a millionfold worse than all zeros."""
+    def _check_divergence(self, epoch_loss, zero_model_loss, start_objective):
+        """Stop before numbers overflow: non-finite, or a millionfold worse than all zeros.
+
+        A warm start from a worse model than all zeros is measured against its
+        own objective, ``start_objective()``, computed only then.
+        """
         finite = np.isfinite(epoch_loss) and np.all(np.isfinite(self._iterate))
-        if finite and epoch_loss <= DIVERGENCE_FACTOR * max(zero_model_loss, np.finfo(float).tiny):
+        reference = DIVERGENCE_FACTOR * max(zero_model_loss, np.finfo(float).tiny)
+        if finite and (epoch_loss <= reference or epoch_loss <= DIVERGENCE_FACTOR * min(
+            start_objective(), np.finfo(float).max / DIVERGENCE_FACTOR
+        )):  # fmt: skip
             return
         raise ValueError(
             f"The {self.optimizer!r} optimizer diverged at epoch {self.n_iter_}: the "
@@ -729,6 +744,12 @@ class BaseGD(BaseEstimator):
             "(or learning_rate='auto'), or scale the features, for example with "
             "sklearn.preprocessing.StandardScaler."
         )
+
+    def _objective_of(self, model, X, targets, sample_weight):
+        """The training objective of ``model`` ((n_outputs, n_features + 1), intercepts last)."""
+        coef, intercept = model[:, :-1], model[:, -1]
+        return objective(self._loss_for(targets.shape[1]), raw_output(X, coef, intercept),
+                         targets, sample_weight, coef, self.alpha)  # fmt: skip
 
     def _sync_coef(self):
         coef, intercept = self._split_theta(self._model.copy())

@@ -3,10 +3,12 @@
 import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_diabetes, load_iris
+from sklearn.datasets import load_diabetes, load_iris, make_regression
+from sklearn.exceptions import ConvergenceWarning
 
 from skgd import GDClassifier, GDLinearRegressor
 
@@ -97,6 +99,38 @@ def test_a_divergence_leaves_the_last_finite_model_and_a_fresh_optimizer():
     model.set_params(learning_rate="auto").fit(X, y)
     assert_consistent(model, X)
     assert model.score(X, y) > 0.5
+
+
+@pytest.mark.parametrize(
+    "optimizer, learning_rate",
+    [("batch", 1e3), ("minibatch", 1.0), ("momentum", 10.0), ("sgd", 10.0)],
+)
+def test_a_diverging_warm_fit_gives_the_model_back(optimizer, learning_rate):
+    """A divergence is seen epochs after the steps that start it: the fit hands back the
+    model it started from (not the blown-up last epoch), and an automatic step goes on."""
+    X, y = make_regression(500, 5, noise=1.0, random_state=0)
+    model = GDLinearRegressor(optimizer=optimizer, warm_start=True, random_state=0).fit(X, y)
+    before = model.coef_.copy(), model.predict(X)
+    with pytest.raises(ValueError, match="diverged"):
+        model.set_params(learning_rate=learning_rate).fit(X, y)
+    assert_consistent(model, X)
+    np.testing.assert_array_equal(model.coef_, before[0])
+    np.testing.assert_array_equal(model.predict(X), before[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.set_params(learning_rate="auto").fit(X, y)
+    assert model.score(X, y) > 0.999
+
+
+def test_a_warm_start_from_a_poor_model_is_not_a_divergence():
+    """Divergence is judged against the starting model when that is worse than all zeros."""
+    X, y = make_regression(300, 4, noise=1.0, random_state=0)
+    model = GDLinearRegressor(optimizer="batch", warm_start=True, max_iter=2, tol=None).fit(X, y)
+    model.coef_ = np.full(4, 1e5)  # a million-fold worse than predicting zero
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.set_params(max_iter=2000, tol=1e-4).fit(X, y)
+    assert model.score(X, y) > 0.999
 
 
 def test_the_path_follows_the_optimizer_it_records():
