@@ -35,9 +35,13 @@ def _find_cache():
     """Whether compiled loops can be cached, after falling back on the temporary directory."""
     if _numba_can_cache():
         return True
-    numba.config.CACHE_DIR = os.path.join(tempfile.gettempdir(), FALLBACK_FOLDER)
-    if _numba_can_cache():
-        return True
+    try:
+        numba.config.CACHE_DIR = os.path.join(tempfile.gettempdir(), FALLBACK_FOLDER)
+    except OSError:  # no usable temporary directory either
+        pass
+    else:
+        if _numba_can_cache():
+            return True
     warnings.warn(
         "skgd found no writable folder for numba's cache (the package's, the user's cache "
         "folder, or the temporary directory): its loops are compiled anew in each session. "

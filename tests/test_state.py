@@ -243,21 +243,25 @@ class NowhereToWrite(_CacheLocator):
 '''
 
 
-@pytest.mark.parametrize("temporary_folder_writable", [True, False])
-def test_import_and_fit_without_a_writable_cache(tmp_path, temporary_folder_writable):
+@pytest.mark.parametrize("temporary_folder", ["writable", "unwritable", "missing"])
+def test_import_and_fit_without_a_writable_cache(tmp_path, temporary_folder):
     """numba finds no cache folder for skgd's loops: skgd falls back on the temporary
-    directory, or compiles in memory with one warning; either way it imports and fits."""
+    directory, or compiles in memory with one warning (also when there is no usable
+    temporary directory at all); either way it imports and fits."""
     (tmp_path / "nowhere.py").write_text(FAILING_LOCATOR)
     locators = ["nowhere.NowhereToWrite"]
+    temporary_folder_writable = temporary_folder == "writable"
     if temporary_folder_writable:
         locators.append("numba.core.caching.UserProvidedCacheLocator")
-    # compiling a fit's loops takes seconds: the cached case compiles one small function
-    use = "skgd._schedules.step_size(1.0, 1, 0.0)" if temporary_folder_writable else (
-        "skgd.GDLinearRegressor(max_iter=3, tol=None).fit([[0.0], [1.0], [2.0]], [0, 1, 2])"
-    )  # fmt: skip
+    # compiling a fit's loops takes seconds: the other cases compile one small function
+    use = "skgd.GDLinearRegressor(max_iter=3, tol=None).fit([[0.0], [1.0], [2.0]], [0, 1, 2])"
+    if temporary_folder != "unwritable":
+        use = "skgd._schedules.step_size(1.0, 1, 0.0)"
+    no_folder = "def nowhere():\n    raise FileNotFoundError('No usable temporary directory')\n"
     script = (
-        "import warnings\n"
-        "warnings.simplefilter('always')\n"
+        "import tempfile, warnings\n"
+        + (f"{no_folder}tempfile.gettempdir = nowhere\n" if temporary_folder == "missing" else "")
+        + "warnings.simplefilter('always')\n"
         "with warnings.catch_warnings(record=True) as caught:\n"
         "    import skgd, skgd._jit, skgd._schedules\n"
         f"{use}\n"
