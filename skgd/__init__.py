@@ -1,17 +1,32 @@
-"""skgd: scikit-learn compatible linear models trained by gradient descent."""
+"""skgd: scikit-learn compatible linear models trained by gradient descent.
 
-from ._classifier import GDClassifier
-from ._compare import compare_optimizers
-from ._plotting import LossCurveDisplay, OptimizerPathDisplay
-from ._regressor import GDLinearRegressor
+The public names are imported on first use (PEP 562), so that ``import skgd``
+and the ``skgd`` command start at once: the command can then answer Ctrl-C
+while scikit-learn and numba are still loading.
+"""
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "GDClassifier",
-    "GDLinearRegressor",
-    "LossCurveDisplay",
-    "OptimizerPathDisplay",
-    "compare_optimizers",
-    "__version__",
-]
+_PUBLIC = {
+    "GDClassifier": "._classifier",
+    "GDLinearRegressor": "._regressor",
+    "LossCurveDisplay": "._plotting",
+    "OptimizerPathDisplay": "._plotting",
+    "compare_optimizers": "._compare",
+}
+
+__all__ = [*_PUBLIC, "__version__"]
+
+
+def __getattr__(name):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PUBLIC))

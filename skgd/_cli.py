@@ -3,8 +3,8 @@
 import argparse
 import sys
 
-from ._compare import BUNDLED_DATASETS, compare_optimizers, format_table, load_dataset, task_of
-from ._optimizers import PRESETS
+# scikit-learn and numba load in about two seconds: what needs them is imported
+# inside ``main``'s handling of Ctrl-C.
 
 
 class _Parser(argparse.ArgumentParser):
@@ -14,6 +14,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser():
+    from ._compare import BUNDLED_DATASETS
+    from ._optimizers import PRESETS
+
     parser = _Parser(
         prog="skgd",
         description=(
@@ -46,8 +49,18 @@ def build_parser():
 
 
 def main(argv=None):
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("skgd: interrupted", file=sys.stderr)
+        return 130  # the shell's code for a command ended by Ctrl-C
+
+
+def _run(argv):
     args = build_parser().parse_args(argv)
     optimizers = [name.strip() for name in args.optimizers.split(",") if name.strip()]
+    from ._compare import compare_optimizers, format_table, load_dataset, task_of
+
     try:
         X, y = load_dataset(args.dataset, args.target)
         task = task_of(y) if args.task == "auto" else args.task
@@ -64,9 +77,6 @@ def main(argv=None):
     except (ValueError, OSError, ImportError) as error:
         print(f"skgd: error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("skgd: interrupted", file=sys.stderr)
-        return 130  # the shell's code for a command ended by Ctrl-C
     return 0
 
 

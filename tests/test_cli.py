@@ -158,14 +158,28 @@ def test_string_target_for_regression_is_a_clear_error(tmp_path, capsys):
 
 
 def test_ctrl_c_exits_130_without_a_traceback(monkeypatch, capsys):
-    import skgd._cli
+    import skgd._compare
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(skgd._cli, "compare_optimizers", interrupted)
+    monkeypatch.setattr(skgd._compare, "compare_optimizers", interrupted)
     assert main(["--optimizers", "batch"]) == 130
     assert capsys.readouterr().err.strip().endswith("skgd: interrupted")
+
+
+def test_ctrl_c_while_the_command_starts_exits_130():
+    """Ctrl-C while scikit-learn and numba still load (about two seconds)."""
+    import signal
+    import time
+
+    command = subprocess.Popen([sys.executable, "-m", "skgd"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    time.sleep(0.3)
+    command.send_signal(signal.SIGINT)
+    _, error = command.communicate(timeout=60)
+    assert command.returncode == 130, error
+    assert "Traceback" not in error and error.strip().endswith("skgd: interrupted")
 
 
 def test_csv_is_read_in_memory_proportional_to_its_numbers(tmp_path):
