@@ -150,7 +150,10 @@ COMMON_ATTRIBUTES = """\
     coef_path_ : ndarray of shape (`t_` + 1, `*coef_.shape`)
         With ``record_path``, the coefficients before the first step and after
         every step (the optimizer's iterates: an averaged fit's ``coef_`` is
-        their average).
+        their average). A warm start that switches ``record_path`` on while the
+        optimizer goes on records from there: its first row is the model it
+        starts from, and the path then has fewer than ``t_ + 1`` rows, the
+        last ``len(coef_path_) - 1`` steps.
     intercept_path_ : ndarray of shape (`t_` + 1, `*np.shape(intercept_)`)
         With ``record_path``, the intercepts likewise.
     n_features_in_ : int

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris, make_regression
 from sklearn.exceptions import ConvergenceWarning
 
@@ -142,6 +143,21 @@ def test_the_path_follows_the_optimizer_it_records():
     model.set_params(optimizer="sgd", max_iter=1).fit(X, y)
     assert len(model.coef_path_) == model.t_ + 1 == len(y) + 1
     np.testing.assert_allclose(model.coef_path_[-1], model.coef_)
+
+
+def test_a_path_switched_on_at_a_warm_start_records_from_there():
+    """The optimizer goes on (the same steps as without recording); the path starts at the
+    model the warm start begins from and holds the steps taken since."""
+    X, y = load_diabetes(return_X_y=True)
+    params = dict(optimizer="sgd", warm_start=True, max_iter=2, tol=None, random_state=0)
+    model = GDLinearRegressor(**params).fit(X, y)
+    start = model.coef_.copy()
+    unrecorded = clone(model).fit(X, y).fit(X, y)
+    model.set_params(record_path=True).fit(X, y)
+    assert model.t_ == 4 * len(y) and len(model.coef_path_) == 2 * len(y) + 1
+    np.testing.assert_array_equal(model.coef_path_[0], start)
+    np.testing.assert_array_equal(model.coef_path_[-1], model.coef_)
+    np.testing.assert_array_equal(model.coef_, unrecorded.coef_)
 
 
 def test_a_failed_refit_leaves_the_previous_model():
