@@ -107,6 +107,16 @@ _LIBRARY_FOLDERS = tuple(
 )
 
 
+def _not_a_number(values):
+    """The first of ``values`` that is not a number, as a plain Python object."""
+    for value in np.ravel(np.asarray(values, dtype=object)):
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return value.item() if isinstance(value, np.generic) else value
+    return None
+
+
 def _warn_at_caller(message):
     """A ConvergenceWarning attributed to the first caller outside skgd and scikit-learn.
 
@@ -241,8 +251,16 @@ class BaseGD(BaseEstimator):
         _check_values("X", X, self)
         X = training_view(X)
         if not is_classifier(self):
-            with np.errstate(over="ignore"):  # too large for X's dtype: reported as such
-                _check_values("y", np.asarray(y, dtype=X.dtype), self)  # trained in X's dtype
+            try:
+                with np.errstate(over="ignore"):  # too large for X's dtype: reported as such
+                    numeric_y = np.asarray(y, dtype=X.dtype)  # trained in X's dtype
+            except (TypeError, ValueError) as error:
+                raise ValueError(
+                    f"{type(self).__name__} needs a numeric target y; y holds values that are "
+                    f"not numbers, such as {_not_a_number(y)!r}. Use GDClassifier for class "
+                    "labels."
+                ) from error
+            _check_values("y", numeric_y, self)
         self._prepare_outputs(y, reset, classes, partial)
         # Also rejects all-zero weights, which leave the objective undefined.
         sample_weight = _check_sample_weight(

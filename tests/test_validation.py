@@ -78,6 +78,13 @@ def test_non_finite_y_is_rejected(data, bad):
         GDLinearRegressor().fit(X, y)
 
 
+@pytest.mark.parametrize("labels", [["cat"] * 30, ["1.5"] * 29 + ["dog"]])
+def test_a_regression_target_of_labels_names_y_and_a_value(data, labels):
+    X, _ = data
+    with pytest.raises(ValueError, match="numeric target y.*such as 'dog'|numeric target y.*'cat'"):
+        GDLinearRegressor().fit(X, labels)
+
+
 def test_nan_label_is_rejected(data):
     X, y = data
     labels = np.where(y > 0, 1.0, 0.0)
