@@ -162,7 +162,12 @@ class GDClassifier(ClassifierMixin, BaseGD):
                 "weights computed on all the data, e.g. with "
                 "sklearn.utils.class_weight.compute_class_weight."
             )
-        weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        try:
+            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"class_weight={self.class_weight!r} is not usable: {error}"
+            ) from error
         if not np.all(np.isfinite(weights) & (weights >= 0)):
             wrong = ~(np.isfinite(weights) & (weights >= 0))
             bad = dict(zip(self.classes_[wrong].tolist(), weights[wrong].tolist(), strict=True))

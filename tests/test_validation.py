@@ -205,6 +205,12 @@ def test_class_weight_must_be_finite_and_non_negative(bad):
         GDClassifier(class_weight={0: 1.0, 1: bad, 2: 1.0}).fit(X, y)
 
 
+def test_class_weight_that_is_not_a_number_is_named():
+    X, y = np.random.RandomState(0).normal(size=(30, 2)), np.repeat([0, 1, 2], 10)
+    with pytest.raises(ValueError, match=r"class_weight=\{0: 'a'.*is not usable"):
+        GDClassifier(class_weight={0: "a", 1: 1.0, 2: 1.0}).fit(X, y)
+
+
 def test_warm_start_rejects_other_classes():
     X, y = np.random.RandomState(0).normal(size=(30, 2)), np.repeat([0, 1, 2], 10)
     model = GDClassifier(warm_start=True, max_iter=5, tol=None).fit(X, y)
