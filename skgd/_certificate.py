@@ -262,33 +262,56 @@ class Certifier(_TrainingObjective):
         return value, self.estimate(gradient)
 
 
-def hessian_times(X, sample_weight, model, preconditioner, loss, l2, fit_intercept, direction):
-    """``H v`` at ``model`` in the solver's coordinates, without forming ``H``: one pass.
+# The samples' curvature is kept across Hessian-vector products up to this
+# many values (n_samples x K x K, 8 bytes each); a sparse X is then read whole,
+# not sliced into row blocks (each slice a copy).
+KEPT_CURVATURE_VALUES = 4_000_000
 
-    ``direction`` has the shape of the parameters, (n_outputs, n_features + 1).
-    With ``a_i = [(x_i - mu) / sigma, 1]`` and ``D_i`` the sample's loss
-    curvature, ``H v = sum_i w_i a_i D_i (a_i . v) + 2 l2 v / sigma^2`` (the
-    penalty on the coefficients only). A fixed intercept's coordinate maps to 0.
+
+def hessian_operator(X, sample_weight, model, preconditioner, loss, l2, fit_intercept):
+    """``v -> H v`` at ``model`` in the solver's coordinates, without forming ``H``.
+
+    ``v`` has the shape of the parameters, (n_outputs, n_features + 1). With
+    ``a_i = [(x_i - mu) / sigma, 1]`` and ``D_i`` the sample's loss curvature,
+    ``H v = sum_i w_i a_i D_i (a_i . v) + 2 l2 v / sigma^2`` (the penalty on the
+    coefficients only). A fixed intercept's coordinate maps to 0. Each product
+    is one pass over ``X``; the ``D_i`` are computed once when small enough.
     """
     shift, _, inverse_scale = preconditioner
     weights = np.asarray(sample_weight, dtype=np.float64) / float(np.sum(sample_weight))
     coef, intercept = model[:, :-1].astype(np.float64), model[:, -1].astype(np.float64)
-    direction_coef = direction[:, :-1] * inverse_scale  # the model's coefficients move so
-    direction_intercept = direction[:, -1] if fit_intercept else np.zeros(direction.shape[0])
-    offset = direction_coef @ shift - direction_intercept
-    image = np.zeros(direction.shape)
-    for start in range(0, X.shape[0], CHUNK_ROWS):
-        rows = slice(start, start + CHUNK_ROWS)
+    n_samples, n_outputs = X.shape[0], model.shape[0]
+    keep = n_samples * n_outputs**2 <= KEPT_CURVATURE_VALUES
+    rows_per_block = n_samples if keep and sparse.issparse(X) else CHUNK_ROWS
+    blocks = [slice(start, start + rows_per_block) for start in range(0, n_samples, rows_per_block)]
+    kept = {}
+
+    def curvature_of(rows):
+        if rows.start in kept:
+            return kept[rows.start]
         curvature = output_curvature(loss, raw_output(X[rows], coef, intercept))
-        change = np.asarray(X[rows] @ direction_coef.T) - offset  # a_i . v, per output
-        weighted = np.einsum("ikm,im->ik", curvature, change) * weights[rows, None]
-        image[:, :-1] += np.asarray(X[rows].T @ weighted).T
-        image[:, -1] += weighted.sum(axis=0)
-    image[:, :-1] = (image[:, :-1] - np.outer(image[:, -1], shift)) * inverse_scale
-    image[:, :-1] += 2.0 * l2 * inverse_scale**2 * direction[:, :-1]
-    if not fit_intercept:
-        image[:, -1] = 0.0
-    return image
+        if keep:
+            kept[rows.start] = curvature
+        return curvature
+
+    def apply(direction):
+        direction_coef = direction[:, :-1] * inverse_scale  # the model's coefficients move so
+        direction_intercept = direction[:, -1] if fit_intercept else np.zeros(n_outputs)
+        offset = direction_coef @ shift - direction_intercept
+        image = np.zeros(direction.shape)
+        for rows in blocks:
+            X_rows = X[rows]
+            change = np.asarray(X_rows @ direction_coef.T) - offset  # a_i . v, per output
+            weighted = np.einsum("ikm,im->ik", curvature_of(rows), change) * weights[rows, None]
+            image[:, :-1] += np.asarray(X_rows.T @ weighted).T
+            image[:, -1] += weighted.sum(axis=0)
+        image[:, :-1] = (image[:, :-1] - np.outer(image[:, -1], shift)) * inverse_scale
+        image[:, :-1] += 2.0 * l2 * inverse_scale**2 * direction[:, :-1]
+        if not fit_intercept:
+            image[:, -1] = 0.0
+        return image
+
+    return apply
 
 
 # Conjugate gradients stop once the estimate's upper and lower ends are this
@@ -352,7 +375,7 @@ class MatrixFreeCertifier(_TrainingObjective):
     """The gap estimate of fits too large for the exact Hessian (``can_certify``).
 
     ``g^T H^-1 g`` from conjugate gradients on Hessian-vector products
-    (``hessian_times``), each a pass over ``X``: affordable once, at the end of
+    (``hessian_operator``), each a pass over ``X``: affordable once, at the end of
     a fit, to say how far it may be from the optimum.
     """
 
@@ -360,9 +383,6 @@ class MatrixFreeCertifier(_TrainingObjective):
         """``(J(model), gap estimate)``."""
         X, _, sample_weight = self.data
         value, gradient = self.value_and_gradient(model)
-
-        def apply(direction):
-            return hessian_times(X, sample_weight, model, self.preconditioner, self.loss, self.l2,
-                                 self.fit_intercept, direction)  # fmt: skip
-
+        apply = hessian_operator(X, sample_weight, model, self.preconditioner, self.loss,
+                                 self.l2, self.fit_intercept)  # fmt: skip
         return value, decrement_by_conjugate_gradients(apply, gradient)
