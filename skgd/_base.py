@@ -550,17 +550,22 @@ class BaseGD(BaseEstimator):
         self._records = RecordsCache()
         start = last_good = self._snapshot()
         diverged = False
+
+        def check_divergence(objective):
+            nonlocal diverged
+            diverged = True
+            self._check_divergence(objective, baseline[0], lambda: self._objective_of(
+                start[0], X, targets, sample_weight
+            ))  # fmt: skip
+            diverged = False
+
         try:
             with closing(epoch_orders(rng, n_samples, max_epochs, shuffled)) as orders:
                 for order in orders:
                     epoch_loss = self._epoch_step(
                         X, targets, sample_weight, order, batch, rule, power_t
                     )
-                    diverged = True
-                    self._check_divergence(epoch_loss, baseline[0], lambda: self._objective_of(
-                        start[0], X, targets, sample_weight
-                    ))  # fmt: skip
-                    diverged = False
+                    check_divergence(epoch_loss)
                     self.loss_curve_.append(float(epoch_loss))
                     monitored = epoch_loss if validation is None else self._validate(validation)
                     self.best_loss_ = min(self.best_loss_, float(monitored))
@@ -570,6 +575,10 @@ class BaseGD(BaseEstimator):
                     )):  # fmt: skip
                         break
                     last_good = self._snapshot()
+            if full_batch and self.n_iter_ > start[2] and not rule_of_stopping.certified:
+                # a full batch's objective is the one before its step: the last
+                # step's is unknown (a single step can blow up)
+                check_divergence(self._objective_of(self._model, X, targets, sample_weight))
         except BaseException:  # a divergence, an interrupt...: end on the last good epoch
             # A divergence is seen epochs after the steps that started it (a full
             # batch's objective is the one before its step): the fit gives them

@@ -123,6 +123,18 @@ def test_a_diverging_warm_fit_gives_the_model_back(optimizer, learning_rate):
     assert model.score(X, y) > 0.999
 
 
+@pytest.mark.parametrize("entry", ["fit", "partial_fit"])
+def test_a_single_full_batch_step_that_blows_up_is_a_divergence(entry):
+    """A full batch's objective is the one before its step: the last step's is checked too."""
+    X, y = make_regression(500, 5, noise=1.0, random_state=0)
+    model = GDLinearRegressor(optimizer="batch", precondition=False, learning_rate=1e9,
+                              max_iter=1, tol=None)  # fmt: skip
+    with pytest.raises(ValueError, match="diverged"):
+        getattr(model, entry)(X, y)
+    assert_consistent(model, X)
+    assert np.all(model.coef_ == 0.0) and model.n_iter_ == 0
+
+
 def test_a_warm_start_from_a_poor_model_is_not_a_divergence():
     """Divergence is judged against the starting model when that is worse than all zeros."""
     X, y = make_regression(300, 4, noise=1.0, random_state=0)
