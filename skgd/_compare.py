@@ -79,15 +79,30 @@ def _read_csv(name, target):
                     ) from None
     except csv.Error as error:
         raise ValueError(f"{name}: not a readable CSV file ({error})") from None
-    except UnicodeDecodeError as error:
+    except UnicodeDecodeError:
+        byte, offset, line = _first_non_utf8(name)
         raise ValueError(
-            f"{name}: not UTF-8 text (byte {error.object[error.start]:#04x} at position "
-            f"{error.start}); save it as UTF-8, for example as Excel's 'CSV UTF-8'"
+            f"{name}: not UTF-8 text (byte {byte:#04x} at byte offset {offset}, line {line}); "
+            "save it as UTF-8, for example as Excel's 'CSV UTF-8'"
         ) from None
     if len(labels) < 2:
         raise ValueError(f"{name}: expected a header row and at least two data rows")
     X = np.frombuffer(values, dtype=np.float64).reshape(len(labels), len(header) - 1)
     return X, labels
+
+
+def _first_non_utf8(name):
+    """``(byte, offset, line)`` of a file's first byte that is not UTF-8.
+
+    The decoder's own error gives an offset within the block it was reading.
+    """
+    with open(name, "rb") as file:
+        data = file.read()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return data[error.start], error.start, data.count(b"\n", 0, error.start) + 1
+    return 0, 0, 0  # unreachable: the file was read as UTF-8 with an error
 
 
 def _target_column(name, header, target):

@@ -149,6 +149,16 @@ def test_csv_files_as_users_have_them_get_clear_errors(tmp_path, capsys, content
     assert message in error and path in error
 
 
+def test_a_non_utf8_byte_deep_in_a_file_is_located(tmp_path, capsys):
+    """The decoder reads in blocks: the position given is the file's, with its line."""
+    rows = "a,b,y\n" + "1,2,3\n" * 20_000
+    content = (rows + "\xe9,1,4\n").encode("latin-1")
+    path = csv_file(tmp_path, content)
+    assert main(["--dataset", path, "--target", "y"]) == 1
+    error = capsys.readouterr().err
+    assert f"byte 0xe9 at byte offset {len(rows)}, line 20002" in error
+
+
 def test_string_target_for_regression_is_a_clear_error(tmp_path, capsys):
     path = csv_file(tmp_path, "a,y\n1,cat\n2,dog\n3,cat\n")
     assert main(["--dataset", path, "--target", "y", "--task", "regression"]) == 1

@@ -258,6 +258,25 @@ def test_coef_of_the_wrong_shape_is_a_clear_error():
         model.predict(X)
 
 
+def test_compiled_loops_are_recompiled_when_any_source_file_changes(tmp_path):
+    """numba keys its cache on a function's own file: skgd's loops inline functions of
+    other modules, so their cache entries carry the hash of all of skgd's sources (a stale
+    entry after an edit or upgrade crashed a fit)."""
+    import skgd._epoch
+    import skgd._jit
+
+    package = os.path.dirname(skgd._jit.__file__)
+    for name in os.listdir(package):
+        if name.endswith(".py"):
+            (tmp_path / name).write_bytes(open(os.path.join(package, name), "rb").read())
+    assert skgd._jit.sources_hash(tmp_path) == skgd._jit.SOURCES
+    with open(tmp_path / "_losses.py", "a") as file:
+        file.write("# edited\n")
+    assert skgd._jit.sources_hash(tmp_path) != skgd._jit.SOURCES
+    for loop in (skgd._epoch.run_epoch, skgd._epoch.step_parameters):
+        assert skgd._jit.SOURCES in loop._cache._cache_file._source_stamp
+
+
 FAILING_LOCATOR = '''
 from numba.core.caching import _CacheLocator
 
