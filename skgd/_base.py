@@ -62,6 +62,9 @@ OPTIMIZER_PARAMS = (
 # The most a retuned automatic step grows at once (see _retune_learning_rate).
 RETUNE_LIMIT = 10.0
 
+# Beyond this the penalty's gradient 2 alpha W overflows float64 (1e308 did).
+MAX_ALPHA = 1e300
+
 # An objective this many times that of the all-zero model means the steps diverge.
 DIVERGENCE_FACTOR = 1e6
 
@@ -149,7 +152,7 @@ class BaseGD(BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, MAX_ALPHA, closed="both")],
         "fit_intercept": ["boolean"],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],

@@ -74,7 +74,7 @@ default="adam"
     n_iter_no_change : int >= 1, default=10
         Epochs without improvement that make a plateau (see ``tol``), and the
         spacing of the first checks of an averaged fit.
-    alpha : float >= 0, default=0.0 (regressor), 1e-4 (classifier)
+    alpha : float in [0, 1e300], default=0.0 (regressor), 1e-4 (classifier)
         Strength of the L2 penalty ``alpha * ||coef_||^2`` added to the mean loss.
     fit_intercept : bool, default=True
         Whether to fit an intercept (never penalized).

@@ -41,6 +41,7 @@ def labels_for(Estimator, y):
         ("tol", -1e-3),
         ("n_iter_no_change", 0),
         ("alpha", -1.0),
+        ("alpha", 1e308),  # its penalty gradient overflows float64
         ("fit_intercept", "yes"),
         ("power_t", -1.0),
     ],
