@@ -2,7 +2,7 @@
 Every optimizer against the closed form
 =======================================
 
-``compare_optimizers`` fits each of skgd's six optimizers with default settings
+``compare_optimizers`` fits each of skgd's optimizers with default settings
 and scikit-learn's closed-form solution on the same (standardized) data, and
 returns the table the ``skgd`` command prints: final objective, gap to the
 optimum, epochs and seconds. ``LossCurveDisplay`` then shows how each one got

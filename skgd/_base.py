@@ -24,8 +24,7 @@ from ._epoch import in_blocks, objective_and_gradient, run_epoch, run_full_batch
 from ._losses import best_constant_output, mean_loss, objective, raw_output
 from ._optimizers import (
     ADAPTIVE_RULES,
-    GRADIENT_DESCENT,
-    MOMENTUM,
+    PLAIN_STEP_RULES,
     PRESETS,
     is_full_batch,
     samples_per_step,
@@ -404,8 +403,8 @@ class BaseGD(BaseEstimator):
         if self._fitted_optimizer_config != self._optimizer_config():
             self._initialize_optimizer(X, targets, sample_weight, chunked)
             self._start_path()  # the path is that of the optimizer's t_ steps
-        elif chunked and self.learning_rate == "auto" and PRESETS[self.optimizer][0] in (
-            GRADIENT_DESCENT, MOMENTUM
+        elif chunked and self.learning_rate == "auto" and (
+            PRESETS[self.optimizer][0] in PLAIN_STEP_RULES
         ):  # fmt: skip
             step = self._automatic_step(X, targets, sample_weight, chunked)
             if step < self._learning_rate_base:
@@ -446,7 +445,7 @@ class BaseGD(BaseEstimator):
         """
         rule = PRESETS[self.optimizer][0]
         if self.schedule == "auto":
-            if is_full_batch(batch, n_samples) and rule in (GRADIENT_DESCENT, MOMENTUM):
+            if is_full_batch(batch, n_samples) and rule in PLAIN_STEP_RULES:
                 return 0.0, False
             return 0.0, True
         return (self.power_t if self.schedule == "invscaling" else 0.0), self.schedule == "adaptive"
@@ -464,7 +463,7 @@ class BaseGD(BaseEstimator):
             _, _, sample_weight, targets = validation
         rule = PRESETS[self.optimizer][0]
         retune = None
-        if self.learning_rate == "auto" and rule in (GRADIENT_DESCENT, MOMENTUM) and certifier:
+        if self.learning_rate == "auto" and rule in PLAIN_STEP_RULES and certifier:
             batch = samples_per_step(self.optimizer, self.batch_size, X)
             retune = partial(self._retune_learning_rate, certifier, X.shape[0], batch)
         return Stopping(self.tol or 0.0, self.n_iter_no_change, certifier, full_batch,

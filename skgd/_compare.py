@@ -131,7 +131,7 @@ def compare_optimizers(X, y, *, task="auto", optimizers=tuple(PRESETS), scale=Tr
         "auto" reads it off ``y``: floats, and integers with more than 20
         distinct values, mean regression; strings, booleans and other integers
         are class labels.
-    optimizers : sequence of str, default=all six
+    optimizers : sequence of str, default=all presets
         Optimizers to fit.
     scale : bool, default=True
         Standardize the features first (every model sees the same data).

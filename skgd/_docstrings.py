@@ -1,12 +1,12 @@
 """Parameter and attribute descriptions shared by the estimators' docstrings."""
 
 COMMON_PARAMETERS = """\
-    optimizer : {"batch", "sgd", "minibatch", "momentum", "rmsprop", "adam"}, \
-default="adam"
+    optimizer : {"batch", "sgd", "minibatch", "momentum", "rmsprop", "adam", \
+"nesterov", "adamax"}, default="adam"
         Update rule and batching. "batch": plain gradient step on all samples;
         "sgd": plain step on one sample; "minibatch": plain step on
-        ``batch_size`` samples; "momentum", "rmsprop", "adam": that rule on
-        ``batch_size`` samples. ``batch_size >= n_samples`` gives full batches.
+        ``batch_size`` samples; the others: that rule on ``batch_size``
+        samples. ``batch_size >= n_samples`` gives full batches.
         With step size ``a`` (``learning_rate``) and batch gradient ``g``:
 
         - plain: ``theta = theta - a * g``
@@ -16,6 +16,10 @@ default="adam"
         - adam: ``m = beta * m + (1 - beta) * g ; s = beta2 * s + (1 - beta2) * g**2 ;
           m_hat = m / (1 - beta**t) ; s_hat = s / (1 - beta2**t) ;
           theta = theta - a * m_hat / (sqrt(s_hat) + epsilon)``
+        - nesterov: ``v = beta * v + (1 - beta) * g ;
+          theta = theta - a * (beta * v + (1 - beta) * g)``
+        - adamax: ``m = beta * m + (1 - beta) * g ; u = max(beta2 * u, |g| + epsilon) ;
+          theta = theta - a / (1 - beta**t) * m / u``
 
     learning_rate : float > 0 or "auto", default="auto"
         Initial step size ``a``. "auto" derives it from the data, in the
@@ -24,8 +28,9 @@ default="adam"
         constant of the objective for the batch size used (a power-iteration
         estimate of the Gram matrix's largest eigenvalue for full batches, the
         largest row norm for single samples); ``1 / ((1 - beta) L)`` for
-        full-batch momentum, ``1 / L`` for momentum on smaller batches; for
-        adam, whose steps have the same length whatever the gradient's scale,
+        full-batch momentum and nesterov, ``1 / L`` for them on smaller batches;
+        for adam and adamax, whose steps have the same length whatever the
+        gradient's scale,
         the median coordinate of the first safe gradient step ``|grad J(0)| / L``
         (with the full-batch ``L``, whatever ``batch_size``; coordinates that
         are zero up to rounding left out); for rmsprop, which lacks bias
@@ -36,7 +41,8 @@ default="adam"
         ``a / t**power_t`` at step ``t``; "adaptive": divided by 5 when the
         stopping rule finds the fit at the noise floor of its step, multiplied
         by 5 again (up to the initial step) when it finds it crawling without
-        noise. "auto": "constant" for full-batch "batch" and "momentum" (a
+        noise. "auto": "constant" for full-batch "batch", "momentum" and
+        "nesterov" (a
         deterministic step needs no decay), "adaptive" otherwise (noisy steps
         must shrink to converge). "adaptive" acts on the stopping rule's
         checks, which ``tol=None`` turns off: for a fixed budget of a few
@@ -44,15 +50,17 @@ default="adam"
     power_t : float >= 0, default=0.25
         Exponent of the "invscaling" schedule.
     beta : float in [0, 1), default=0.9
-        Decay of the first moment (momentum's velocity, Adam's ``m``).
+        Decay of the first moment (the velocity of momentum and nesterov, the
+        ``m`` of adam and adamax).
     beta2 : float in [0, 1), default=0.999
-        Decay of the second moment ``s`` (RMSprop, Adam).
+        Decay of the second moment ``s`` (rmsprop, adam) or of adamax's ``u``.
     epsilon : float > 0, default=1e-8
-        Added to ``sqrt(s)`` (RMSprop) or ``sqrt(s_hat)`` (Adam).
+        Added to ``sqrt(s)`` (rmsprop), ``sqrt(s_hat)`` (adam) or ``|g|``
+        (adamax).
     batch_size : int >= 1 or "auto", default="auto"
-        Samples per step for "minibatch", "momentum", "rmsprop" and "adam".
-        "auto" is 32, except for "rmsprop" and "adam" on sparse input, whose
-        steps move every coordinate: there it is ``n_features`` divided by
+        Samples per step for every optimizer but "batch" and "sgd". "auto" is
+        32, except on sparse input for the rules other than "minibatch" and
+        "momentum", whose steps move every coordinate: there it is ``n_features`` divided by
         the mean non-zeros per row (at least 32), so that a step's pass over
         the parameters costs about what reading its batch does.
     max_iter : int >= 1, default=5000

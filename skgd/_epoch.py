@@ -95,7 +95,14 @@ def step_parameters(theta, model, grad, first_moment, second_moment, data_scale,
         return _step_pass(RMSPROP, theta, model, grad, first_moment, second_moment,
                           data_scale, shift, inverse_scale, l2, fit_intercept, alpha, beta,
                           beta2, epsilon, t, average, n_averaged)  # fmt: skip
-    return _step_pass(ADAM, theta, model, grad, first_moment, second_moment, data_scale, shift,
+    if rule == ADAM:
+        return _step_pass(ADAM, theta, model, grad, first_moment, second_moment, data_scale,
+                          shift, inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, t,
+                          average, n_averaged)  # fmt: skip
+    # The later rules share one copy, which branches on the rule per
+    # coordinate: a vectorized copy each would add a second or so to the
+    # compilation of every first fit.
+    return _step_pass(rule, theta, model, grad, first_moment, second_moment, data_scale, shift,
                       inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, t, average,
                       n_averaged)  # fmt: skip
 

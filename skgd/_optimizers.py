@@ -19,6 +19,8 @@ GRADIENT_DESCENT = 0
 MOMENTUM = 1
 RMSPROP = 2
 ADAM = 3
+NESTEROV = 4
+ADAMAX = 5
 
 # Batching of a preset: every sample per step, one sample per step, or
 # ``batch_size`` samples per step. ``batch_size >= n_samples`` is a full batch.
@@ -34,10 +36,18 @@ PRESETS = {
     "momentum": (MOMENTUM, MINI_BATCH),
     "rmsprop": (RMSPROP, MINI_BATCH),
     "adam": (ADAM, MINI_BATCH),
+    "nesterov": (NESTEROV, MINI_BATCH),
+    "adamax": (ADAMAX, MINI_BATCH),
 }
 
 #: rules whose step length does not scale with the gradient
-ADAPTIVE_RULES = (RMSPROP, ADAM)
+ADAPTIVE_RULES = (RMSPROP, ADAM, ADAMAX)
+#: rules with a velocity (``first_moment``) and the steps of plain gradient descent
+MOMENTUM_RULES = (MOMENTUM, NESTEROV)
+#: rules whose step is the gradient times the step size (its automatic value ``1 / L``)
+PLAIN_STEP_RULES = (GRADIENT_DESCENT, *MOMENTUM_RULES)
+#: rules whose steps on sparse input touch the batch's non-zeros only (``_sparse_epoch``)
+SPARSE_RULES = (GRADIENT_DESCENT, MOMENTUM)
 
 
 def is_full_batch(batch, n_samples):
@@ -51,8 +61,9 @@ DEFAULT_BATCH_SIZE = 32
 def samples_per_step(optimizer, batch_size, X):
     """Number of samples each step of ``optimizer`` averages its gradient over, on ``X``.
 
-    ``batch_size="auto"`` is 32, except for RMSprop and Adam on sparse input:
-    their exact steps move every coordinate, so a step costs ``n_features``
+    ``batch_size="auto"`` is 32, except for rules without a just-in-time
+    sparse epoch (``SPARSE_RULES``) on sparse input: their exact steps move
+    every coordinate, so a step costs ``n_features``
     however few non-zeros its batch has; there a batch holds about as many
     non-zeros as there are features, so that the pass over the parameters
     costs no more than reading the batch.
@@ -65,7 +76,7 @@ def samples_per_step(optimizer, batch_size, X):
         return 1
     if batch_size == "auto":
         batch_size = DEFAULT_BATCH_SIZE
-        if rule in ADAPTIVE_RULES and sparse.issparse(X) and X.nnz > 0:
+        if rule not in SPARSE_RULES and sparse.issparse(X) and X.nnz > 0:
             batch_size = max(batch_size, math.ceil(X.shape[1] * n_samples / X.nnz))
     return min(batch_size, n_samples)
 
@@ -110,9 +121,31 @@ def adam_coordinate(theta, m, s, g, alpha, beta, beta2, epsilon, m_correction, s
 
 
 @njit(cache=True, inline="always")
+def nesterov_coordinate(theta, v, g, alpha, beta):
+    """NAG in the seeds' EMA form, look-ahead: the new ``(theta, v)``.
+
+    ``v = beta * v + (1 - beta) * g ; theta = theta - alpha * (beta * v + (1 - beta) * g)``.
+    """
+    v = beta * v + (1.0 - beta) * g
+    return theta - alpha * (beta * v + (1.0 - beta) * g), v
+
+
+@njit(cache=True, inline="always")
+def adamax_coordinate(theta, m, u, g, alpha, beta, beta2, epsilon, m_correction):
+    """AdaMax (Kingma & Ba, 2015, section 7; ``torch.optim.Adamax``): the new ``(theta, m, u)``.
+
+    ``m = beta * m + (1 - beta) * g ; u = max(beta2 * u, |g| + epsilon) ;
+    theta = theta - alpha / (1 - beta^t) * m / u``, with ``m_correction = 1 - beta^t``.
+    """
+    m = beta * m + (1.0 - beta) * g
+    u = max(beta2 * u, abs(g) + epsilon)
+    return theta - alpha / m_correction * m / u, m, u
+
+
+@njit(cache=True, inline="always")
 def bias_corrections(rule, t, beta, beta2):
-    """``(1 - beta^t, 1 - beta2^t)`` of step ``t`` (Adam's; 1 for the other rules)."""
-    if rule == ADAM:
+    """``(1 - beta^t, 1 - beta2^t)`` of step ``t``; 1 where a rule has none."""
+    if rule == ADAM or rule == ADAMAX:
         return 1.0 - beta**t, 1.0 - beta2**t
     return 1.0, 1.0
 
@@ -121,8 +154,9 @@ def bias_corrections(rule, t, beta, beta2):
 def rule_coordinate(rule, theta, first, second, g, alpha, beta, beta2, epsilon, corrections):
     """Step one coordinate by the rule numbered ``rule``: the new ``(theta, first, second)``.
 
-    ``first`` and ``second`` are the rule's moments (momentum's ``v``, Adam's
-    ``m`` and ``s``, RMSprop's ``s`` as ``second``); ``corrections`` from
+    ``first`` and ``second`` are the rule's moments (momentum's and Nesterov's
+    ``v``; Adam's ``m`` and ``s``, AdaMax's ``m`` and ``u``;
+    RMSprop's ``s`` as ``second``); ``corrections`` from
     ``bias_corrections``.
     """
     if rule == GRADIENT_DESCENT:
@@ -134,5 +168,11 @@ def rule_coordinate(rule, theta, first, second, g, alpha, beta, beta2, epsilon, 
         theta, second = rmsprop_coordinate(theta, second, g, alpha, beta2, epsilon)
         return theta, first, second
     m_correction, s_correction = corrections
-    return adam_coordinate(theta, first, second, g, alpha, beta, beta2, epsilon, m_correction,
-                           s_correction)  # fmt: skip
+    if rule == ADAM:
+        return adam_coordinate(theta, first, second, g, alpha, beta, beta2, epsilon, m_correction,
+                               s_correction)  # fmt: skip
+    if rule == NESTEROV:
+        theta, first = nesterov_coordinate(theta, first, g, alpha, beta)
+        return theta, first, second
+    return adamax_coordinate(theta, first, second, g, alpha, beta, beta2, epsilon,
+                             m_correction)  # fmt: skip

@@ -37,14 +37,14 @@ from ._idle_steps import (
 )
 from ._jit import njit
 from ._losses import loss_row
-from ._optimizers import GRADIENT_DESCENT, MOMENTUM, rule_coordinate
+from ._optimizers import MOMENTUM, SPARSE_RULES, rule_coordinate
 from ._precondition import model_from_solver, solver_coordinate_gradient
 from ._prefetch import prefetch_row
 
 
 def runs_sparse(X_is_sparse, rule, power_t, shift, recording_path, full_batch):
     """Whether ``run_sparse_epoch`` takes this epoch's steps (see the module docstring)."""
-    return (X_is_sparse and rule in (GRADIENT_DESCENT, MOMENTUM) and power_t == 0.0
+    return (X_is_sparse and rule in SPARSE_RULES and power_t == 0.0
             and not np.any(shift) and not recording_path and not full_batch)  # fmt: skip
 
 

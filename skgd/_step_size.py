@@ -22,9 +22,12 @@ so its first step equals plain gradient descent's and its long-run step is
 amplifies the noise as a plain step of ``alpha`` would (10 / L_b diverged on
 200,000 x 100 data), so it takes ``alpha = 1 / L_b``.
 
-RMSprop and Adam move every coordinate by about ``alpha`` per step whatever the
-gradient's scale, so their step is a length, read off the first safe gradient
-step from zero, ``|grad J(0)| / L`` (coordinates with a zero gradient left out):
+Nesterov's look-ahead steps are momentum's, and take momentum's step.
+
+RMSprop, Adam and AdaMax move every coordinate by about
+``alpha`` per step whatever the gradient's scale, so their step is a length,
+read off the first safe gradient step from zero, ``|grad J(0)| / L``
+(coordinates with a zero gradient left out):
 
 * Adam takes its median coordinate, a length that suits the typical
   parameter; parameters that must travel further get there in more steps,
@@ -34,7 +37,8 @@ step from zero, ``|grad J(0)| / L`` (coordinates with a zero gradient left out):
 * RMSprop has no bias correction, so its first step is ``alpha / sqrt(1 - beta2)``
   long, shrinking to ``alpha`` as ``s`` fills. It takes ``sqrt(1 - beta2)`` times
   the largest coordinate, so that no first step is longer than plain gradient
-  descent's.
+  descent's;
+* AdaMax takes Adam's step (its first step is ``alpha`` long too).
 
 The adaptive schedule then shrinks either step as the fit settles.
 """
@@ -42,7 +46,13 @@ The adaptive schedule then shrinks either step as the fit settles.
 import numpy as np
 
 from ._losses import SQUARED_ERROR
-from ._optimizers import ADAPTIVE_RULES, GRADIENT_DESCENT, MOMENTUM, RMSPROP, is_full_batch
+from ._optimizers import (
+    ADAPTIVE_RULES,
+    MOMENTUM_RULES,
+    PLAIN_STEP_RULES,
+    RMSPROP,
+    is_full_batch,
+)
 from ._precondition import solver_row_norms
 
 N_POWER_ITERATIONS = 10
@@ -194,7 +204,7 @@ def batch_smoothness(full, per_sample, n_samples, batch):
 
 def plain_step(rule, smoothness, beta, full_batch):
     """The step of plain gradient steps (``1 / L``) or of momentum, for smoothness ``L``."""
-    if rule == MOMENTUM and full_batch:
+    if rule in MOMENTUM_RULES and full_batch:
         return 1.0 / ((1.0 - beta) * smoothness)
     return 1.0 / smoothness  # noisy momentum: its long-run step alpha must stay safe
 
@@ -229,7 +239,7 @@ def auto_learning_rate(
         smoothness = batch_smoothness(full, per_sample, n_samples, batch)
     if smoothness <= 0.0:
         return 1.0  # constant zero data: any step leaves the objective unchanged
-    if rule in (GRADIENT_DESCENT, MOMENTUM):
+    if rule in PLAIN_STEP_RULES:
         return plain_step(rule, smoothness, beta, is_full_batch(batch, n_samples) and not chunked)
     first_step = first_step_lengths(gradient, smoothness)
     if first_step.size == 0:
@@ -237,4 +247,4 @@ def auto_learning_rate(
     if rule == RMSPROP:
         # Without bias correction its first step is alpha / sqrt(1 - beta2) long.
         return float(np.max(first_step)) * np.sqrt(1.0 - beta2)
-    return float(np.median(first_step))
+    return float(np.median(first_step))  # Adam, AdaMax: a first step alpha long

@@ -51,6 +51,13 @@ def by_hand(rule, gradient, A, Y, n_steps):
             m_hat = m / (1 - BETA**t)
             s_hat = s / (1 - BETA2**t)
             theta = theta - LEARNING_RATE * m_hat / (np.sqrt(s_hat) + EPSILON)
+        elif rule == "nesterov":
+            v = BETA * v + (1 - BETA) * g
+            theta = theta - LEARNING_RATE * (BETA * v + (1 - BETA) * g)
+        elif rule == "adamax":  # s holds u
+            m = BETA * m + (1 - BETA) * g
+            s = np.maximum(BETA2 * s, np.abs(g) + EPSILON)
+            theta = theta - LEARNING_RATE / (1 - BETA**t) * m / s
     return theta
 
 
@@ -61,7 +68,10 @@ RULE_OF = {
     "momentum": "momentum",
     "rmsprop": "rmsprop",
     "adam": "adam",
+    "nesterov": "nesterov",
+    "adamax": "adamax",
 }
+FULL_BATCH_RULES = ["batch", "momentum", "rmsprop", "adam", "nesterov", "adamax"]
 
 
 def full_batch(Estimator, optimizer, **params):
@@ -90,7 +100,7 @@ def data():
     return X, y
 
 
-@pytest.mark.parametrize("optimizer", ["batch", "momentum", "rmsprop", "adam"])
+@pytest.mark.parametrize("optimizer", FULL_BATCH_RULES)
 def test_regressor_matches_hand_computed_sequence(data, optimizer):
     X, y = data
     model = full_batch(GDLinearRegressor, optimizer).fit(X, y)
@@ -139,7 +149,7 @@ def test_first_step_is_the_source_notes_formula(data):
     np.testing.assert_allclose(np.r_[model.coef_, model.intercept_], theta_1, rtol=1e-12)
 
 
-@pytest.mark.parametrize("optimizer", ["batch", "momentum", "rmsprop", "adam"])
+@pytest.mark.parametrize("optimizer", FULL_BATCH_RULES)
 def test_binary_classifier_matches_hand_computed_sequence(data, optimizer):
     X, y = data
     labels = np.where(y > np.median(y), "high", "low")
@@ -150,7 +160,7 @@ def test_binary_classifier_matches_hand_computed_sequence(data, optimizer):
     np.testing.assert_allclose(model.intercept_, expected[:, -1], rtol=1e-9)
 
 
-@pytest.mark.parametrize("optimizer", ["batch", "momentum", "rmsprop", "adam"])
+@pytest.mark.parametrize("optimizer", FULL_BATCH_RULES)
 def test_softmax_classifier_matches_hand_computed_sequence(data, optimizer):
     X, y = data
     labels = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
