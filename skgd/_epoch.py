@@ -21,9 +21,15 @@ from ._optimizers import (
     ADAM,
     GRADIENT_DESCENT,
     MOMENTUM,
+    NESTEROV,
     RMSPROP,
+    adam_step,
+    adamax_step,
     bias_corrections,
-    rule_coordinate,
+    gradient_descent_step,
+    momentum_step,
+    nesterov_step,
+    rmsprop_step,
 )
 from ._precondition import model_coefficient, solver_coordinate_gradient, solver_gradient
 from ._prefetch import ROWS_AHEAD, prefetch_row
@@ -68,7 +74,7 @@ def accumulate_rows(X, targets, sample_weight, order, start, stop, model, loss, 
 
 
 # Not inlined: one compiled copy per dtype serves every kind of X (dense, CSR),
-# and this pass, four vectorized loops, is most of an epoch's compile time.
+# and this pass, a vectorized loop per rule, is most of an epoch's compile time.
 @njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def step_parameters(theta, model, grad, first_moment, second_moment, data_scale, shift,
                     inverse_scale, l2, fit_intercept, rule, alpha, beta, beta2, epsilon, t,
@@ -77,44 +83,58 @@ def step_parameters(theta, model, grad, first_moment, second_moment, data_scale,
 
     Per coordinate: the objective's gradient in the solver's coordinates
     (``solver_coordinate_gradient`` of the batch's ``grad``, which receives it),
-    the rule's step (``rule_coordinate``), the model's new coefficient and, with
+    the rule's step, the model's new coefficient and, with
     ``n_averaged > 0`` (this step's count), the running average. One pass
     instead of one per stage: on wide data the parameters outgrow the caches.
-    Each rule gets its own copy of the loop (``_step_pass`` with a constant
-    rule), which the compiler vectorizes; a branch on the rule inside it would not.
+    Each rule gets its own copy of the loop (``_step_pass`` given the rule's
+    step function), which the compiler vectorizes and which holds that rule
+    alone.
     """
+    corrections = bias_corrections(rule, t, beta, beta2)
     if rule == GRADIENT_DESCENT:
-        return _step_pass(GRADIENT_DESCENT, theta, model, grad, first_moment, second_moment,
-                          data_scale, shift, inverse_scale, l2, fit_intercept, alpha, beta,
-                          beta2, epsilon, t, average, n_averaged)  # fmt: skip
+        return _step_pass(
+            gradient_descent_step, theta, model, grad, first_moment, second_moment, data_scale,
+            shift, inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, corrections,
+            average, n_averaged
+        )  # fmt: skip
     if rule == MOMENTUM:
-        return _step_pass(MOMENTUM, theta, model, grad, first_moment, second_moment,
-                          data_scale, shift, inverse_scale, l2, fit_intercept, alpha, beta,
-                          beta2, epsilon, t, average, n_averaged)  # fmt: skip
+        return _step_pass(
+            momentum_step, theta, model, grad, first_moment, second_moment, data_scale, shift,
+            inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, corrections, average,
+            n_averaged
+        )  # fmt: skip
     if rule == RMSPROP:
-        return _step_pass(RMSPROP, theta, model, grad, first_moment, second_moment,
-                          data_scale, shift, inverse_scale, l2, fit_intercept, alpha, beta,
-                          beta2, epsilon, t, average, n_averaged)  # fmt: skip
+        return _step_pass(
+            rmsprop_step, theta, model, grad, first_moment, second_moment, data_scale, shift,
+            inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, corrections, average,
+            n_averaged
+        )  # fmt: skip
     if rule == ADAM:
-        return _step_pass(ADAM, theta, model, grad, first_moment, second_moment, data_scale,
-                          shift, inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, t,
-                          average, n_averaged)  # fmt: skip
-    # The later rules share one copy, which branches on the rule per
-    # coordinate: a vectorized copy each would add a second or so to the
-    # compilation of every first fit.
-    return _step_pass(rule, theta, model, grad, first_moment, second_moment, data_scale, shift,
-                      inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, t, average,
-                      n_averaged)  # fmt: skip
+        return _step_pass(
+            adam_step, theta, model, grad, first_moment, second_moment, data_scale, shift,
+            inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, corrections, average,
+            n_averaged
+        )  # fmt: skip
+    if rule == NESTEROV:
+        return _step_pass(
+            nesterov_step, theta, model, grad, first_moment, second_moment, data_scale, shift,
+            inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, corrections, average,
+            n_averaged
+        )  # fmt: skip
+    return _step_pass(
+        adamax_step, theta, model, grad, first_moment, second_moment, data_scale, shift,
+        inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, corrections, average,
+        n_averaged
+    )  # fmt: skip
 
 
 @njit(cache=True, nogil=True, fastmath=FAST_MATH, inline="always")
-def _step_pass(rule, theta, model, grad, first_moment, second_moment, data_scale, shift,
-               inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, t, average,
-               n_averaged):  # fmt: skip
-    """``step_parameters`` for one ``rule``."""
+def _step_pass(step, theta, model, grad, first_moment, second_moment, data_scale, shift,
+               inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, corrections,
+               average, n_averaged):  # fmt: skip
+    """``step_parameters`` for one rule's ``step`` (``_optimizers``)."""
     n_outputs, n_params = theta.shape
     n_features = n_params - 1
-    corrections = bias_corrections(rule, t, beta, beta2)
     weight_of_step = 1.0 / n_averaged if n_averaged > 0 else 0.0
     squares = 0.0
     for k in range(n_outputs):
@@ -125,9 +145,9 @@ def _step_pass(rule, theta, model, grad, first_moment, second_moment, data_scale
             g = solver_coordinate_gradient(grad[k, j] * data_scale, shift[j], intercept_gradient,
                                            model[k, j], l2, inverse_scale[j])  # fmt: skip
             grad[k, j] = g
-            theta[k, j], first_moment[k, j], second_moment[k, j] = rule_coordinate(
-                rule, theta[k, j], first_moment[k, j], second_moment[k, j], g, alpha, beta,
-                beta2, epsilon, corrections,
+            theta[k, j], first_moment[k, j], second_moment[k, j] = step(
+                theta[k, j], first_moment[k, j], second_moment[k, j], g, alpha, beta, beta2,
+                epsilon, corrections,
             )  # fmt: skip
             model[k, j] = model_coefficient(theta[k, j], inverse_scale[j])
             offset += model[k, j] * shift[j]
@@ -135,20 +155,17 @@ def _step_pass(rule, theta, model, grad, first_moment, second_moment, data_scale
                 average[k, j] += (theta[k, j] - average[k, j]) * weight_of_step
         g = intercept_gradient if fit_intercept else 0.0
         grad[k, n_features] = g
-        theta[k, n_features], first_moment[k, n_features], second_moment[k, n_features] = (
-            rule_coordinate(
-                rule,
-                theta[k, n_features],
-                first_moment[k, n_features],
-                second_moment[k, n_features],
-                g,
-                alpha,
-                beta,
-                beta2,
-                epsilon,
-                corrections,
-            )  # fmt: skip
-        )
+        theta[k, n_features], first_moment[k, n_features], second_moment[k, n_features] = step(
+            theta[k, n_features],
+            first_moment[k, n_features],
+            second_moment[k, n_features],
+            g,
+            alpha,
+            beta,
+            beta2,
+            epsilon,
+            corrections,
+        )  # fmt: skip
         model[k, n_features] = theta[k, n_features] - offset
         if n_averaged > 0:
             average[k, n_features] += (

@@ -2,8 +2,12 @@
 
 Each rule is one compiled function that steps a single coordinate ``theta``,
 given its gradient ``g`` of the objective on the current batch and its moments,
-and returns the new values; the epochs apply it coordinate by coordinate. The
-symbols follow the formulas in the docstrings:
+and returns the new values; the epochs apply it coordinate by coordinate. A
+rule's ``*_step`` function is the same step with the signature every rule
+shares, which the compiled passes take as an argument. Adding a rule: its
+``*_coordinate`` formula and ``*_step``, its number and preset below, and its
+line in ``_epoch.step_parameters``. The symbols follow the formulas in the
+docstrings:
 ``alpha`` is the step size (the estimators' ``learning_rate``), ``beta`` the
 first-moment decay, ``beta2`` the second-moment decay, ``epsilon`` the
 denominator guard and ``t`` the 1-based number of the step being taken.
@@ -150,29 +154,42 @@ def bias_corrections(rule, t, beta, beta2):
     return 1.0, 1.0
 
 
+# The rules as the compiled passes take them: one signature for all,
+# ``step(theta, first, second, g, alpha, beta, beta2, epsilon, corrections)``
+# returning the new ``(theta, first, second)``. A pass receives the step as an
+# argument (``_epoch.step_parameters``), so each pass compiles its own rule
+# only: an ``if`` chain on the rule's number inside it compiled every rule
+# into every copy (two rules more made a first fit's compilation 4 s longer).
 @njit(cache=True, inline="always")
-def rule_coordinate(rule, theta, first, second, g, alpha, beta, beta2, epsilon, corrections):
-    """Step one coordinate by the rule numbered ``rule``: the new ``(theta, first, second)``.
+def gradient_descent_step(theta, first, second, g, alpha, beta, beta2, epsilon, corrections):
+    return gradient_descent_coordinate(theta, g, alpha), first, second
 
-    ``first`` and ``second`` are the rule's moments (momentum's and Nesterov's
-    ``v``; Adam's ``m`` and ``s``, AdaMax's ``m`` and ``u``;
-    RMSprop's ``s`` as ``second``); ``corrections`` from
-    ``bias_corrections``.
-    """
-    if rule == GRADIENT_DESCENT:
-        return gradient_descent_coordinate(theta, g, alpha), first, second
-    if rule == MOMENTUM:
-        theta, first = momentum_coordinate(theta, first, g, alpha, beta)
-        return theta, first, second
-    if rule == RMSPROP:
-        theta, second = rmsprop_coordinate(theta, second, g, alpha, beta2, epsilon)
-        return theta, first, second
+
+@njit(cache=True, inline="always")
+def momentum_step(theta, first, second, g, alpha, beta, beta2, epsilon, corrections):
+    theta, first = momentum_coordinate(theta, first, g, alpha, beta)
+    return theta, first, second
+
+
+@njit(cache=True, inline="always")
+def rmsprop_step(theta, first, second, g, alpha, beta, beta2, epsilon, corrections):
+    theta, second = rmsprop_coordinate(theta, second, g, alpha, beta2, epsilon)
+    return theta, first, second
+
+
+@njit(cache=True, inline="always")
+def adam_step(theta, first, second, g, alpha, beta, beta2, epsilon, corrections):
     m_correction, s_correction = corrections
-    if rule == ADAM:
-        return adam_coordinate(theta, first, second, g, alpha, beta, beta2, epsilon, m_correction,
-                               s_correction)  # fmt: skip
-    if rule == NESTEROV:
-        theta, first = nesterov_coordinate(theta, first, g, alpha, beta)
-        return theta, first, second
-    return adamax_coordinate(theta, first, second, g, alpha, beta, beta2, epsilon,
-                             m_correction)  # fmt: skip
+    return adam_coordinate(theta, first, second, g, alpha, beta, beta2, epsilon, m_correction,
+                           s_correction)  # fmt: skip
+
+
+@njit(cache=True, inline="always")
+def nesterov_step(theta, first, second, g, alpha, beta, beta2, epsilon, corrections):
+    theta, first = nesterov_coordinate(theta, first, g, alpha, beta)
+    return theta, first, second
+
+
+@njit(cache=True, inline="always")
+def adamax_step(theta, first, second, g, alpha, beta, beta2, epsilon, corrections):
+    return adamax_coordinate(theta, first, second, g, alpha, beta, beta2, epsilon, corrections[0])

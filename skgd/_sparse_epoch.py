@@ -37,7 +37,7 @@ from ._idle_steps import (
 )
 from ._jit import njit
 from ._losses import loss_row
-from ._optimizers import MOMENTUM, SPARSE_RULES, rule_coordinate
+from ._optimizers import MOMENTUM, SPARSE_RULES, gradient_descent_coordinate, momentum_coordinate
 from ._precondition import model_from_solver, solver_coordinate_gradient
 from ._prefetch import prefetch_row
 
@@ -49,7 +49,15 @@ def runs_sparse(X_is_sparse, rule, power_t, shift, recording_path, full_batch):
 
 
 ROWS_AHEAD = 1  # prefetch the features of the next row (further ahead measured slower)
-NO_CORRECTION = (1.0, 1.0)  # the plain and momentum rules have no bias correction
+
+
+@njit(cache=True, inline="always")
+def _rule_step(momentum, theta, v, g, alpha, beta):
+    """The plain or the momentum rule's step of one coordinate: the new ``(theta, v)``."""
+    if momentum:
+        return momentum_coordinate(theta, v, g, alpha, beta)
+    return gradient_descent_coordinate(theta, g, alpha), v
+
 
 # Each feature's state and constants are one row of a ``records`` array, so
 # reading a feature costs one or two cache lines, not one per array: on 2^18
@@ -359,10 +367,9 @@ def run_sparse_epoch(
         for k in range(n_outputs):
             g = intercept_grad[k] * data_scale if fit_intercept else 0.0
             intercept_grad[k] = 0.0
-            intercept[k], intercept_velocity[k], _ = rule_coordinate(
-                rule, intercept[k], intercept_velocity[k], 0.0, g, alpha, beta, 0.0, 0.0,
-                NO_CORRECTION,
-            )  # fmt: skip
+            intercept[k], intercept_velocity[k] = _rule_step(
+                momentum, intercept[k], intercept_velocity[k], g, alpha, beta
+            )
             if averaging:
                 intercept_sum[k] += intercept[k]
         for position in range(n_touched):
@@ -376,9 +383,7 @@ def run_sparse_epoch(
                                                coefficient, l2, r)  # fmt: skip
                 records[j, grad_at + k] = 0.0
                 v = records[j, velocity_at + k] if momentum else 0.0
-                records[j, at + k], v, _ = rule_coordinate(rule, records[j, at + k], v, 0.0, g,
-                                                           alpha, beta, 0.0, 0.0,
-                                                           NO_CORRECTION)  # fmt: skip
+                records[j, at + k], v = _rule_step(momentum, records[j, at + k], v, g, alpha, beta)
                 if momentum:
                     records[j, velocity_at + k] = v
                 if averaging:
