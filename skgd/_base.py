@@ -553,10 +553,10 @@ class BaseGD(BaseEstimator):
         start = last_good = self._snapshot()
         diverged = False
 
-        def check_divergence(objective):
+        def check_divergence(value):
             nonlocal diverged
             diverged = True
-            self._check_divergence(objective, baseline[0], lambda: self._objective_of(
+            self._check_divergence(value, baseline[0], lambda: self._objective_of(
                 start[0], X, targets, sample_weight
             ))  # fmt: skip
             diverged = False
