@@ -71,7 +71,7 @@ from sklearn.model_selection import train_test_split
 import skgd
 from skgd import GDClassifier
 
-OPTIMIZERS = ["sgd", "minibatch", "momentum", "rmsprop", "adam"]
+OPTIMIZERS = ["sgd", "minibatch", "momentum", "nesterov", "rmsprop", "adam"]
 TABLES = ["text", "wide", "features"]
 WARMUP_ROWS = 50
 WIDE_EPOCHS = 5
@@ -107,7 +107,7 @@ def parse_args(argv=None):
         nargs="+",
         choices=OPTIMIZERS,
         default=list(OPTIMIZERS),
-        help="GDClassifier optimizers to run, in every table (default: all five)",
+        help="GDClassifier optimizers to run, in every table (default: all six)",
     )
     parser.add_argument(
         "--table",

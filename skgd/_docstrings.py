@@ -59,10 +59,11 @@ COMMON_PARAMETERS = """\
         (adamax).
     batch_size : int >= 1 or "auto", default="auto"
         Samples per step for every optimizer but "batch" and "sgd". "auto" is
-        32, except on sparse input for the rules other than "minibatch" and
-        "momentum", whose steps move every coordinate: there it is ``n_features`` divided by
-        the mean non-zeros per row (at least 32), so that a step's pass over
-        the parameters costs about what reading its batch does.
+        32, except on sparse input for the rules other than "minibatch",
+        "momentum" and "nesterov", whose steps move every coordinate: there
+        it is ``n_features`` divided by the mean non-zeros per row (at least
+        32), so that a step's pass over the parameters costs about what
+        reading its batch does.
     max_iter : int >= 1, default=5000
         Maximum number of epochs (passes over the training data).
     tol : float >= 0 or None, default=1e-4

@@ -18,7 +18,9 @@ function also returns the two sums over those steps that the epoch needs:
 Plain steps ``theta = theta - alpha * q * theta`` scale by ``rho = 1 - alpha q``.
 Momentum steps ``v = beta v + (1 - beta) q theta ; theta = theta - alpha v``
 map ``(v, theta)`` by a 2 x 2 matrix ``M`` with trace ``1 + beta - alpha (1 -
-beta) q`` and determinant ``beta``: with its eigenvalues ``lambda_1 != lambda_2``
+beta) q`` and determinant ``beta`` (Nesterov's look-ahead steps by another,
+of trace ``1 + beta - alpha (1 - beta^2) q`` and determinant
+``beta (1 - alpha (1 - beta) q)``): with its eigenvalues ``lambda_1 != lambda_2``
 (complex when the penalty is strong), ``theta_m = A lambda_1^m + B lambda_2^m``.
 Nearly equal eigenvalues would lose digits in ``A`` and ``B``; there the steps
 are taken one by one (``momentum_idle_by_steps``), which is the rule itself.
@@ -28,7 +30,7 @@ import cmath
 import math
 
 from ._jit import njit
-from ._optimizers import gradient_descent_coordinate, momentum_coordinate
+from ._optimizers import gradient_descent_coordinate, velocity_coordinate
 
 # Eigenvalues closer than this are taken step by step (with beta = 0.99 they are
 # 0.01 apart, and the closed form keeps about 11 digits).
@@ -94,20 +96,23 @@ def plain_idle(theta, rho_n, squares, total):
 
 
 @njit(cache=True, inline="always")
-def momentum_idle_constants(q, alpha, beta):
+def momentum_idle_constants(q, alpha, beta, nesterov=False):
     """Of one column: how its idle steps are computed, its eigenvalues and their logarithms.
 
     Returns ``(kind, lambda_1, lambda_2, 1 - lambda_1, re lambda_1, re lambda_2,
     log_of(re(1 - lambda_1)), log(re lambda_2))``. ``1 - lambda_1`` (about
     ``alpha q`` when small) is computed without cancellation from
-    ``(1 - lambda_1)(1 - lambda_2) = alpha (1 - beta) q``. Scalar arithmetic:
-    whole-array NumPy expressions here took seconds to compile.
+    ``(1 - lambda_1)(1 - lambda_2) = alpha (1 - beta) q``, which holds for
+    Nesterov's look-ahead steps too (``nesterov``: trace ``1 + beta - u (1 +
+    beta)``, determinant ``beta (1 - u)``, with ``u = alpha (1 - beta) q``).
+    Scalar arithmetic: whole-array NumPy expressions here took seconds to compile.
     """
     u = alpha * (1.0 - beta) * q
-    trace = 1.0 + beta - u
-    root = cmath.sqrt(complex(trace * trace - 4.0 * beta))
+    trace = 1.0 + beta - u * (1.0 + beta) if nesterov else 1.0 + beta - u
+    determinant = beta * (1.0 - u) if nesterov else beta
+    root = cmath.sqrt(complex(trace * trace - 4.0 * determinant))
     lambda_1 = (trace + root) / 2.0  # trace > 0: no cancellation
-    lambda_2 = beta / lambda_1  # lambda_1 lambda_2 = beta, where trace - root would cancel
+    lambda_2 = determinant / lambda_1  # where trace - root would cancel
     one_minus_lambda_1 = u / (1.0 - lambda_2)
     kind = REAL if lambda_1.imag == 0.0 else COMPLEX
     if abs(lambda_1 - lambda_2) < NEARLY_EQUAL:
@@ -138,14 +143,14 @@ def momentum_idle_factors(lambda_1, lambda_2, one_minus_lambda_1, log_1, log_2, 
 
 
 @njit(cache=True, inline="always")
-def momentum_idle(theta, v, q, alpha, beta, lambda_1, lambda_2, factors):
+def momentum_idle(theta, v, q, alpha, beta, lambda_1, lambda_2, factors, nesterov=False):
     """Apply ``momentum_idle_factors`` to one coordinate: ``(theta_n, v_n, squares, total)``.
 
     ``theta_m = a lambda_1^m + b lambda_2^m``, ``a`` and ``b`` from ``theta_0``
     and ``theta_1``; the same for ``v``.
     """
     p1, p2, s11, s12, s22, s1, s2 = factors
-    theta_1, v_1 = momentum_coordinate(theta, v, q * theta, alpha, beta)
+    theta_1, v_1 = velocity_coordinate(theta, v, q * theta, alpha, beta, nesterov)
     difference = lambda_1 - lambda_2
     a = (theta_1 - lambda_2 * theta) / difference
     b = (lambda_1 * theta - theta_1) / difference
@@ -180,11 +185,11 @@ def plain_idle_by_steps(theta, q, alpha, n):
 
 
 @njit(cache=True)
-def momentum_idle_by_steps(theta, v, q, alpha, beta, n):
+def momentum_idle_by_steps(theta, v, q, alpha, beta, n, nesterov=False):
     """The definition of ``momentum_idle``: the rule, ``n`` times."""
     squares = total = 0.0
     for _ in range(n):
         squares += theta * theta
-        theta, v = momentum_coordinate(theta, v, q * theta, alpha, beta)
+        theta, v = velocity_coordinate(theta, v, q * theta, alpha, beta, nesterov)
         total += theta
     return theta, v, squares, total

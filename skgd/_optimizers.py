@@ -51,7 +51,7 @@ MOMENTUM_RULES = (MOMENTUM, NESTEROV)
 #: rules whose step is the gradient times the step size (its automatic value ``1 / L``)
 PLAIN_STEP_RULES = (GRADIENT_DESCENT, *MOMENTUM_RULES)
 #: rules whose steps on sparse input touch the batch's non-zeros only (``_sparse_epoch``)
-SPARSE_RULES = (GRADIENT_DESCENT, MOMENTUM)
+SPARSE_RULES = (GRADIENT_DESCENT, MOMENTUM, NESTEROV)
 
 
 def is_full_batch(batch, n_samples):
@@ -132,6 +132,14 @@ def nesterov_coordinate(theta, v, g, alpha, beta):
     """
     v = beta * v + (1.0 - beta) * g
     return theta - alpha * (beta * v + (1.0 - beta) * g), v
+
+
+@njit(cache=True, inline="always")
+def velocity_coordinate(theta, v, g, alpha, beta, nesterov):
+    """Momentum's step, or with ``nesterov`` its look-ahead form: the new ``(theta, v)``."""
+    if nesterov:
+        return nesterov_coordinate(theta, v, g, alpha, beta)
+    return momentum_coordinate(theta, v, g, alpha, beta)
 
 
 @njit(cache=True, inline="always")

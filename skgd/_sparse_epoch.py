@@ -1,4 +1,4 @@
-"""The sparse epoch: plain and momentum steps that cost the batch's non-zeros.
+"""The sparse epoch: plain, momentum and Nesterov steps that cost the batch's non-zeros.
 
 ``run_epoch`` steps every coordinate at every step; on CSR input with many
 columns most of that work is the penalty's shrink of coordinates no row of the
@@ -14,7 +14,7 @@ average; a step costs the batch's non-zeros times ``n_outputs``, and the epoch
 are kept from epoch to epoch (``RecordsCache``), and the last catch-up.
 
 It applies (``runs_sparse``) to CSR input in scale-only coordinates (sparse
-input is never centred), plain and momentum rules with a step that is constant
+input is never centred), plain, momentum and Nesterov rules with a step that is constant
 within the epoch (``power_t = 0``: the "constant" and "adaptive" schedules),
 no recorded path and no full batch. RMSprop's and Adam's moments decay at every
 step, so their exact steps move every coordinate; they stay with ``run_epoch``.
@@ -37,7 +37,13 @@ from ._idle_steps import (
 )
 from ._jit import njit
 from ._losses import loss_row
-from ._optimizers import MOMENTUM, SPARSE_RULES, gradient_descent_coordinate, momentum_coordinate
+from ._optimizers import (
+    MOMENTUM_RULES,
+    NESTEROV,
+    SPARSE_RULES,
+    gradient_descent_coordinate,
+    velocity_coordinate,
+)
 from ._precondition import model_from_solver, solver_coordinate_gradient
 from ._prefetch import prefetch_row
 
@@ -52,10 +58,10 @@ ROWS_AHEAD = 1  # prefetch the features of the next row (further ahead measured 
 
 
 @njit(cache=True, inline="always")
-def _rule_step(momentum, theta, v, g, alpha, beta):
-    """The plain or the momentum rule's step of one coordinate: the new ``(theta, v)``."""
+def _rule_step(momentum, nesterov, theta, v, g, alpha, beta):
+    """The plain, momentum or Nesterov rule's step of one coordinate: the new ``(theta, v)``."""
     if momentum:
-        return momentum_coordinate(theta, v, g, alpha, beta)
+        return velocity_coordinate(theta, v, g, alpha, beta, nesterov)
     return gradient_descent_coordinate(theta, g, alpha), v
 
 
@@ -81,7 +87,7 @@ def records_width(n_outputs, momentum, averaging):
 
 
 @njit(cache=True, nogil=True)
-def feature_records(inverse_scale, l2, alpha, beta, momentum, width):
+def feature_records(inverse_scale, l2, alpha, beta, momentum, nesterov, width):
     """The features' records with their constants, and momentum's complex eigenvalues.
 
     The constants depend on the step and the penalty only: the training loop
@@ -98,7 +104,7 @@ def feature_records(inverse_scale, l2, alpha, beta, momentum, width):
         if momentum:
             records[j, Q] = q = 2.0 * l2 * r * r
             kind, lambda_1, lambda_2, one_minus_1, real_1, real_2, log_1, log_2 = (
-                momentum_idle_constants(q, alpha, beta)
+                momentum_idle_constants(q, alpha, beta, nesterov)
             )
             records[j, KIND] = kind
             records[j, REAL_1], records[j, REAL_2] = real_1, real_2
@@ -121,13 +127,14 @@ class RecordsCache:
         self._key, self._records = None, None
 
     def get(self, inverse_scale, l2, alpha, beta, rule, n_outputs, averaging):
-        momentum = rule == MOMENTUM
+        momentum, nesterov = rule in MOMENTUM_RULES, rule == NESTEROV
         width = records_width(n_outputs, momentum, averaging)
-        key = (inverse_scale, l2, alpha, beta if momentum else None, width)
+        key = (inverse_scale, l2, alpha, beta if momentum else None, rule, width)
         same = self._key is not None and self._key[0] is inverse_scale and self._key[1:] == key[1:]
         if not same:
             self._key = key
-            self._records = feature_records(inverse_scale, l2, alpha, beta, momentum, width)
+            self._records = feature_records(inverse_scale, l2, alpha, beta, momentum, nesterov,
+                                            width)  # fmt: skip
         return self._records
 
 
@@ -150,7 +157,7 @@ def _load_state(records, theta, first_moment, average, n_averaged, momentum):
 
 
 @njit(cache=True, nogil=True)
-def _catch_up_all(records, steps, eigenvalues, alpha, beta, l2, momentum, averaging):
+def _catch_up_all(records, steps, eigenvalues, alpha, beta, l2, momentum, nesterov, averaging):
     """Apply every feature's idle steps up to ``steps``; return ``sum_j sum_k sum_m W_kj,m^2``.
 
     The epoch's loops over a batch's non-zeros repeat this loop's body for one
@@ -168,7 +175,7 @@ def _catch_up_all(records, steps, eigenvalues, alpha, beta, l2, momentum, averag
         if n > 0 and momentum:
             records[j, LAST] = steps
             squares += _inlined_catch_up_momentum(
-                records, j, n, eigenvalues, alpha, beta, averaging
+                records, j, n, eigenvalues, alpha, beta, nesterov, averaging
             )
         elif n > 0:
             records[j, LAST] = steps
@@ -187,8 +194,9 @@ def _catch_up_all(records, steps, eigenvalues, alpha, beta, l2, momentum, averag
     return squares
 
 
-def _momentum_catch_up(records, j, n, eigenvalues, alpha, beta, averaging):
-    """Apply feature ``j``'s ``n`` idle momentum steps; return its ``sum_k sum_m W_kj,m^2``."""
+def _momentum_catch_up(records, j, n, eigenvalues, alpha, beta, nesterov, averaging):
+    """Apply feature ``j``'s ``n`` idle momentum (``nesterov``: look-ahead) steps; return its
+    ``sum_k sum_m W_kj,m^2``."""
     at = MOMENTUM_CONSTANTS
     n_outputs = (records.shape[1] - at) // (4 + averaging)
     sums = records.shape[1] - n_outputs
@@ -206,14 +214,16 @@ def _momentum_catch_up(records, j, n, eigenvalues, alpha, beta, averaging):
         theta, v = records[j, at + k], records[j, velocity + k]
         if kind == REAL:
             theta_n, v_n, square, total = momentum_idle(theta, v, q, alpha, beta, lambda_1,
-                                                        lambda_2, factors)  # fmt: skip
+                                                        lambda_2, factors, nesterov)  # fmt: skip
         elif kind == COMPLEX:
             c_theta, c_v, c_square, c_total = momentum_idle(
-                theta, v, q, alpha, beta, eigenvalues[j, 0], eigenvalues[j, 1], complex_factors
-            )
+                theta, v, q, alpha, beta, eigenvalues[j, 0], eigenvalues[j, 1], complex_factors,
+                nesterov,
+            )  # fmt: skip
             theta_n, v_n, square, total = c_theta.real, c_v.real, c_square.real, c_total.real
         else:
-            theta_n, v_n, square, total = momentum_idle_by_steps(theta, v, q, alpha, beta, n)
+            theta_n, v_n, square, total = momentum_idle_by_steps(theta, v, q, alpha, beta, n,
+                                                                 nesterov)  # fmt: skip
         records[j, at + k] = theta_n
         records[j, velocity + k] = v_n
         squares += square
@@ -273,7 +283,7 @@ def run_sparse_epoch(
     n_outputs, n_params = theta.shape
     n_features = n_params - 1
     mean_weight = mean_weight_of(sample_weight)
-    momentum = rule == MOMENTUM
+    momentum, nesterov = rule in MOMENTUM_RULES, rule == NESTEROV
     averaging = n_averaged > 0
     _load_state(records, theta, first_moment, average, n_averaged, momentum)
     at = MOMENTUM_CONSTANTS if momentum else PLAIN_CONSTANTS
@@ -303,7 +313,7 @@ def run_sparse_epoch(
         last_penalty = 0.0
         if last_batch:
             squares_before += _catch_up_all(records, steps, eigenvalues, alpha, beta, l2,
-                                            momentum, averaging)  # fmt: skip
+                                            momentum, nesterov, averaging)  # fmt: skip
             for j in range(n_features):
                 for k in range(n_outputs):
                     coefficient = records[j, at + k] * records[j, SCALE]
@@ -332,7 +342,8 @@ def run_sparse_epoch(
                     if n > 0 and momentum:
                         records[j, LAST] = steps
                         squares_before += _catch_up_momentum(records, j, n, eigenvalues, alpha,
-                                                             beta, averaging)  # fmt: skip
+                                                             beta, nesterov,
+                                                             averaging)  # fmt: skip
                     elif n > 0:
                         records[j, LAST] = steps
                         r = records[j, SCALE]
@@ -368,7 +379,7 @@ def run_sparse_epoch(
             g = intercept_grad[k] * data_scale if fit_intercept else 0.0
             intercept_grad[k] = 0.0
             intercept[k], intercept_velocity[k] = _rule_step(
-                momentum, intercept[k], intercept_velocity[k], g, alpha, beta
+                momentum, nesterov, intercept[k], intercept_velocity[k], g, alpha, beta
             )
             if averaging:
                 intercept_sum[k] += intercept[k]
@@ -383,7 +394,8 @@ def run_sparse_epoch(
                                                coefficient, l2, r)  # fmt: skip
                 records[j, grad_at + k] = 0.0
                 v = records[j, velocity_at + k] if momentum else 0.0
-                records[j, at + k], v = _rule_step(momentum, records[j, at + k], v, g, alpha, beta)
+                records[j, at + k], v = _rule_step(momentum, nesterov, records[j, at + k], v, g,
+                                                   alpha, beta)  # fmt: skip
                 if momentum:
                     records[j, velocity_at + k] = v
                 if averaging:
@@ -392,7 +404,8 @@ def run_sparse_epoch(
         epoch_loss += batch_loss
         if last_batch:
             epoch_loss += (stop - start) * mean_weight * l2 * last_penalty
-    squares = _catch_up_all(records, steps, eigenvalues, alpha, beta, l2, momentum, averaging)
+    squares = _catch_up_all(records, steps, eigenvalues, alpha, beta, l2, momentum, nesterov,
+                            averaging)  # fmt: skip
     if not last_batch:  # else these idle steps are the last batch's, counted whole
         squares_before += squares
     epoch_loss += batch_size * mean_weight * l2 * squares_before

@@ -19,17 +19,17 @@ from skgd._idle_steps import (
 )
 
 
-def closed_form_momentum(theta, v, q, alpha, beta, n):
+def closed_form_momentum(theta, v, q, alpha, beta, n, nesterov=False):
     kind, lambda_1, lambda_2, one_minus_1, real_1, real_2, log_1, log_2 = momentum_idle_constants(
-        q, alpha, beta
+        q, alpha, beta, nesterov
     )
     if kind == STEPWISE:
-        return kind, momentum_idle_by_steps(theta, v, q, alpha, beta, n)
+        return kind, momentum_idle_by_steps(theta, v, q, alpha, beta, n, nesterov)
     if kind == REAL:
         factors = momentum_idle_factors(real_1, real_2, one_minus_1.real, log_1, log_2, n)
-        return kind, momentum_idle(theta, v, q, alpha, beta, real_1, real_2, factors)
+        return kind, momentum_idle(theta, v, q, alpha, beta, real_1, real_2, factors, nesterov)
     factors = complex_momentum_factors(lambda_1, lambda_2, n)
-    result = momentum_idle(theta, v, q, alpha, beta, lambda_1, lambda_2, factors)
+    result = momentum_idle(theta, v, q, alpha, beta, lambda_1, lambda_2, factors, nesterov)
     return kind, tuple(value.real for value in result)
 
 
@@ -46,14 +46,18 @@ CASES = [  # q, alpha, beta: penalties from none to strong, real and complex eig
 
 @pytest.mark.parametrize("q, alpha, beta", CASES)
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 2500])
-def test_momentum_idle_steps_in_closed_form(q, alpha, beta, n):
-    kind, closed = closed_form_momentum(1.3, -0.4, q, alpha, beta, n)
-    stepped = momentum_idle_by_steps(1.3, -0.4, q, alpha, beta, n)
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_momentum_idle_steps_in_closed_form(q, alpha, beta, n, nesterov):
+    """Momentum's idle steps, and Nesterov's look-ahead ones, against the rule itself."""
+    kind, closed = closed_form_momentum(1.3, -0.4, q, alpha, beta, n, nesterov)
+    stepped = momentum_idle_by_steps(1.3, -0.4, q, alpha, beta, n, nesterov)
     np.testing.assert_allclose(closed, stepped, rtol=1e-10, atol=1e-12)
 
 
-def test_the_cases_cover_real_and_complex_eigenvalues():
-    kinds = {closed_form_momentum(1.0, 0.0, q, alpha, beta, 3)[0] for q, alpha, beta in CASES}
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_the_cases_cover_real_and_complex_eigenvalues(nesterov):
+    kinds = {closed_form_momentum(1.0, 0.0, q, alpha, beta, 3, nesterov)[0]
+             for q, alpha, beta in CASES}  # fmt: skip
     assert {REAL, COMPLEX} <= kinds
 
 

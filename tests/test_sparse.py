@@ -16,7 +16,7 @@ import skgd._base
 from skgd import GDClassifier, GDLinearRegressor
 from skgd._epoch import run_epoch
 from skgd._losses import LOGISTIC, SOFTMAX, SQUARED_ERROR
-from skgd._optimizers import GRADIENT_DESCENT, MOMENTUM, PRESETS
+from skgd._optimizers import GRADIENT_DESCENT, MOMENTUM, NESTEROV, PRESETS
 from skgd._precondition import model_from_solver
 from skgd._sparse_epoch import RecordsCache, run_sparse_epoch
 
@@ -97,7 +97,7 @@ def wide_sparse_problem(n_outputs):
     return sp.csr_matrix(X), np.eye(n_outputs)[labels] if n_outputs > 1 else labels[:, None] * 1.0
 
 
-@pytest.mark.parametrize("rule", [GRADIENT_DESCENT, MOMENTUM])
+@pytest.mark.parametrize("rule", [GRADIENT_DESCENT, MOMENTUM, NESTEROV])
 @pytest.mark.parametrize("batch_size", [1, 7])
 @pytest.mark.parametrize("loss, n_outputs", [(SOFTMAX, 3), (LOGISTIC, 1), (SQUARED_ERROR, 2)])
 @pytest.mark.parametrize("averaging", [False, True])
@@ -139,10 +139,11 @@ def test_sparse_epoch_takes_the_steps_of_the_dense_epoch(rule, batch_size, loss,
         results.append((theta, model, velocity, average, losses, t, n_averaged))
     (dense, sparse) = results
     for dense_part, sparse_part in zip(dense, sparse, strict=True):
-        np.testing.assert_allclose(sparse_part, dense_part, rtol=1e-10, atol=1e-12)
+        # the closed forms keep about 11 digits of the O(1) parameters (the issue asks 1e-9)
+        np.testing.assert_allclose(sparse_part, dense_part, rtol=1e-10, atol=1e-11)
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "minibatch", "momentum"])
+@pytest.mark.parametrize("optimizer", ["sgd", "minibatch", "momentum", "nesterov"])
 def test_sparse_fits_step_just_in_time(optimizer, monkeypatch):
     """A default fit on CSR input (preconditioned, penalized, averaged after its first
     plateau) ends where the fit that steps every coordinate ends."""
