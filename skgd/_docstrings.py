@@ -41,10 +41,11 @@ COMMON_PARAMETERS = """\
         ``a / t**power_t`` at step ``t``; "adaptive": divided by 5 when the
         stopping rule finds the fit at the noise floor of its step, multiplied
         by 5 again (up to the initial step) when it finds it crawling without
-        noise. "auto": "constant" for full-batch "batch", "momentum" and
-        "nesterov" (a
-        deterministic step needs no decay), "adaptive" otherwise (noisy steps
-        must shrink to converge). "adaptive" acts on the stopping rule's
+        noise. "auto": "constant" for the full-batch plain, momentum and
+        nesterov steps ("batch", and "minibatch", "momentum" or "nesterov" with
+        ``batch_size >= n_samples``: a deterministic step needs no decay),
+        "adaptive" otherwise (noisy steps must shrink to converge).
+        "adaptive" acts on the stopping rule's
         checks, which ``tol=None`` turns off: for a fixed budget of a few
         epochs on large data, "invscaling" gets much closer to the optimum.
     power_t : float >= 0, default=0.25

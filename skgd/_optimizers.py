@@ -144,7 +144,7 @@ def velocity_coordinate(theta, v, g, alpha, beta, nesterov):
 
 @njit(cache=True, inline="always")
 def adamax_coordinate(theta, m, u, g, alpha, beta, beta2, epsilon, m_correction):
-    """AdaMax (Kingma & Ba, 2015, section 7; ``torch.optim.Adamax``): the new ``(theta, m, u)``.
+    """AdaMax (Kingma & Ba, 2015, section 7.1; ``torch.optim.Adamax``): the new ``(theta, m, u)``.
 
     ``m = beta * m + (1 - beta) * g ; u = max(beta2 * u, |g| + epsilon) ;
     theta = theta - alpha / (1 - beta^t) * m / u``, with ``m_correction = 1 - beta^t``.

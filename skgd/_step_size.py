@@ -216,7 +216,7 @@ def auto_learning_rate(
     """Step size for ``learning_rate="auto"`` (see the module docstring).
 
     ``gradient`` is the objective's gradient where training starts, in the
-    solver's coordinates (used by RMSprop and Adam). ``chunked``: ``X`` is a
+    solver's coordinates (used by the rules of ``ADAPTIVE_RULES``). ``chunked``: ``X`` is a
     chunk of ``partial_fit``, whose full batches are noisy too (momentum takes
     the noisy form of its step).
     """
