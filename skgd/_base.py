@@ -257,10 +257,13 @@ class BaseGD(BaseEstimator):
                 with np.errstate(over="ignore"):  # too large for X's dtype: reported as such
                     numeric_y = np.asarray(y, dtype=X.dtype)  # trained in X's dtype
             except (TypeError, ValueError) as error:
+                value = _not_a_number(y)
+                reason = f"y is not an array of numbers ({error})"
+                if value is not None:
+                    reason = f"y holds values that are not numbers, such as {value!r}"
                 raise ValueError(
-                    f"{type(self).__name__} needs a numeric target y; y holds values that are "
-                    f"not numbers, such as {_not_a_number(y)!r}. Use GDClassifier for class "
-                    "labels."
+                    f"{type(self).__name__} needs a numeric target y; {reason}. Use GDClassifier "
+                    "for class labels."
                 ) from error
             _check_values("y", numeric_y, self)
         self._prepare_outputs(y, reset, classes, partial)
