@@ -19,6 +19,7 @@ from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._callbacks import CallbackSupportMixin, FitTasks
 from ._certificate import HESSIAN_MAX_AGE, Certifier, MatrixFreeCertifier, can_certify
 from ._epoch import in_blocks, objective_and_gradient, run_epoch, run_full_batch_epoch
 from ._losses import best_constant_output, mean_loss, objective, raw_output
@@ -131,12 +132,15 @@ def _warn_at_caller(message):
     warnings.warn(message, ConvergenceWarning, stacklevel=level)
 
 
-class BaseGD(BaseEstimator):
+class BaseGD(CallbackSupportMixin, BaseEstimator):
     """Shared machinery of the skgd estimators; subclasses supply loss and outputs.
 
     Subclasses define the loss (``_loss_for``), how targets are checked and
     encoded (``_target_validation``, ``_prepare_outputs``, ``_encode_targets``)
     and how coefficients are exposed (``_split_theta``).
+
+    ``fit`` reports to scikit-learn's callbacks (``set_callbacks``, scikit-learn
+    1.9 and newer; ``_callbacks``): the fit is the root task, each epoch a subtask.
     """
 
     _parameter_constraints: dict = {
@@ -184,8 +188,10 @@ class BaseGD(BaseEstimator):
             The fitted estimator.
         """
         warm = self.warm_start and hasattr(self, "coef_")
+        user_weight = sample_weight
         with self._unchanged_on_error():
             X, y, sample_weight = self._validate_training_data(X, y, sample_weight, reset=not warm)
+            X_all, y_all = X, y
             rng = check_random_state(self.random_state)
             validation = None
             if self.early_stopping:
@@ -197,7 +203,11 @@ class BaseGD(BaseEstimator):
                 self._initialize(X, targets, sample_weight)
             self._reset_validation(validation)
         self.best_loss_ = np.inf  # of this fit's monitored loss
-        self._run_epochs(X, targets, sample_weight, rng, self.max_iter, validation, stopping=True)
+        tasks = FitTasks.begin(self, self.max_iter, X_all, y_all, user_weight)
+        self._run_epochs(X, targets, sample_weight, rng, self.max_iter, validation, stopping=True,
+                         tasks=tasks)  # fmt: skip
+        if tasks is not None:
+            tasks.end()
         return self
 
     def _partial_fit(self, X, y, sample_weight, classes=None):
@@ -536,8 +546,12 @@ class BaseGD(BaseEstimator):
                       self.fit_intercept, path, self._last_gradient, average, n_averaged,
                       *records)  # fmt: skip
 
-    def _run_epochs(self, X, targets, sample_weight, rng, max_epochs, validation, stopping):
-        """The training loop shared by every estimator, optimizer and entry point."""
+    def _run_epochs(self, X, targets, sample_weight, rng, max_epochs, validation, stopping,
+                    tasks=None):  # fmt: skip
+        """The training loop shared by every estimator, optimizer and entry point.
+
+        ``tasks``: the callbacks' ``FitTasks``, or None.
+        """
         n_samples = X.shape[0]
         rule = PRESETS[self.optimizer][0]
         batch = samples_per_step(self.optimizer, self.batch_size, X)
@@ -555,6 +569,7 @@ class BaseGD(BaseEstimator):
         self._records = RecordsCache()
         start = last_good = self._snapshot()
         diverged = False
+        stopped_by_callback = False
 
         def check_divergence(value):
             nonlocal diverged
@@ -567,6 +582,8 @@ class BaseGD(BaseEstimator):
         try:
             with closing(epoch_orders(rng, n_samples, max_epochs, shuffled)) as orders:
                 for order in orders:
+                    if tasks is not None:
+                        tasks.epoch_begin()
                     epoch_loss = self._epoch_step(
                         X, targets, sample_weight, order, batch, rule, power_t
                     )
@@ -575,9 +592,12 @@ class BaseGD(BaseEstimator):
                     monitored = epoch_loss if validation is None else self._validate(validation)
                     self.best_loss_ = min(self.best_loss_, float(monitored))
                     self._print_progress()
-                    if stopping and self._follow(rule_of_stopping.update(
+                    done = stopping and self._follow(rule_of_stopping.update(
                         epoch_loss, monitored, self._last_gradient, self._model, self._iterate
-                    )):  # fmt: skip
+                    ))  # fmt: skip
+                    if tasks is not None and tasks.epoch_end() and not done:
+                        done = stopped_by_callback = True
+                    if done:
                         break
                     last_good = self._snapshot()
             if full_batch and self.n_iter_ > start[2] and not rule_of_stopping.certified:
@@ -598,7 +618,7 @@ class BaseGD(BaseEstimator):
         self._adopt_average()
         self._sync_coef()  # before any warning, which a caller may turn into an error
         if stopping:
-            self._report(rule_of_stopping, baseline, targets, sample_weight)
+            self._report(rule_of_stopping, baseline, targets, sample_weight, stopped_by_callback)
 
     def _snapshot(self):
         """What an interrupted fit returns to: the model and history after an epoch."""
@@ -636,7 +656,7 @@ class BaseGD(BaseEstimator):
             self._average, self._n_averaged = self._theta.copy(), 1
         return action in (STOP, ADOPT_ITERATE)
 
-    def _report(self, rule_of_stopping, baseline, targets, sample_weight):
+    def _report(self, rule_of_stopping, baseline, targets, sample_weight, stopped_by_callback):
         """``optimality_gap_``, and the warnings of a fit that ended uncertified."""
         if rule_of_stopping.certifier is not None:
             if not rule_of_stopping.certified:
@@ -645,7 +665,8 @@ class BaseGD(BaseEstimator):
         elif rule_of_stopping.estimator is not None:
             rule_of_stopping.estimate(self._model)
             self.optimality_gap_ = float(rule_of_stopping.gap)
-        message = rule_of_stopping.warning(self.max_iter)
+        message = rule_of_stopping.warning(self.max_iter, self.n_iter_ if stopped_by_callback
+                                           else None)  # fmt: skip
         if message is not None:
             _warn_at_caller(message)
         worse_than_constant = self.loss_curve_[-1] > baseline[1] + self.tol * self._loss_scale(
@@ -783,10 +804,15 @@ class BaseGD(BaseEstimator):
         return objective(self._loss_for(targets.shape[1]), raw_output(X, coef, intercept),
                          targets, sample_weight, coef, self.alpha)  # fmt: skip
 
-    def _sync_coef(self):
+    def _model_attributes(self):
+        """``coef_`` and ``intercept_`` of the current model, as a dict of fresh arrays."""
         coef, intercept = self._split_theta(self._model.copy())
-        self.coef_ = coef
-        self.intercept_ = float(intercept) if np.ndim(intercept) == 0 else intercept
+        intercept = float(intercept) if np.ndim(intercept) == 0 else intercept
+        return {"coef_": coef, "intercept_": intercept}
+
+    def _sync_coef(self):
+        for name, value in self._model_attributes().items():
+            setattr(self, name, value)
         if self.record_path:
             thetas = self._path.rows.reshape(-1, *self._model.shape)
             self.coef_path_, self.intercept_path_ = self._split_theta(thetas)

@@ -252,12 +252,19 @@ class Stopping:
         self.objective, self.gap = self.estimator.check(model)
         self.certified = bool(self.gap <= self.threshold(self.objective))
 
-    def warning(self, max_iter):
-        """The ConvergenceWarning's message for a fit that ended uncertified, or None."""
+    def warning(self, max_iter, stopped_at=None):
+        """The ConvergenceWarning's message for a fit that ended uncertified, or None.
+
+        ``stopped_at``: the epoch after which a callback stopped the fit, if one did.
+        """
+        if stopped_at is not None:
+            ended, short = f"was stopped by a callback after {stopped_at} epochs", ", short of"
+        else:
+            ended, short = f"ended after max_iter={max_iter} epochs", " without reaching"
         if self.estimator is not None and not self.certified:
             relative = self.gap / max(self.objective, self.floor)
-            ended = ("stopped when its objective stopped improving" if self.converged
-                     else f"ended after max_iter={max_iter} epochs")  # fmt: skip
+            if self.converged and stopped_at is None:
+                ended = "stopped when its objective stopped improving"
             return (
                 f"The fit {ended}, short of tol={self.tol:g}: its objective "
                 f"{self.objective:.6g} may be up to {self.gap:.3g} above the optimum "
@@ -267,14 +274,16 @@ class Stopping:
         if self.converged or self.estimator is not None:
             return None
         if self.certifier is None:
+            if stopped_at is not None:
+                return f"The fit {ended}, before its stopping criterion was met."
             return (
                 f"Maximum number of epochs ({max_iter}) reached and the optimization has "
                 "not converged yet; increase max_iter."
             )
         relative = self.gap / max(self.objective, self.floor)
         return (
-            f"The fit ended after max_iter={max_iter} epochs without reaching tol={self.tol:g}: "
+            f"The fit {ended}{short} tol={self.tol:g}: "
             f"its objective {self.objective:.6g} may be up to {self.gap:.3g} above the "
             f"optimum ({relative:.2g} relative, estimated from its gradient and Hessian). "
-            "Increase max_iter or tol."
-        )
+            + ("Increase max_iter or tol." if stopped_at is None else "")
+        ).rstrip()
