@@ -42,8 +42,8 @@ def test_scoring_monitor_scores_the_model_of_every_epoch(diabetes):
     epochs = [row for row in monitor.get_logs().data if row["task_name"] == "epoch"]
     assert [row["task_id"] for row in epochs] == list(range(model.n_iter_))
     # a full batch steps once per epoch: the path's row k + 1 is the model after epoch k
-    expected = [r2_score(y, X @ coef + b)
-                for coef, b in zip(model.coef_path_[1:], model.intercept_path_[1:])]  # fmt: skip
+    path = zip(model.coef_path_[1:], model.intercept_path_[1:], strict=True)
+    expected = [r2_score(y, X @ coef + b) for coef, b in path]
     np.testing.assert_allclose([row["r2"] for row in epochs], expected, rtol=1e-10)
     assert epochs[-1]["r2"] == pytest.approx(model.score(X, y), rel=1e-12)
 
