@@ -31,7 +31,7 @@ from ._optimizers import (
     samples_per_step,
 )
 from ._orders import epoch_orders
-from ._path import PathRecorder
+from ._path import StepRecorder
 from ._precondition import (
     fit_preconditioner,
     identity,
@@ -163,6 +163,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         "verbose": ["verbose"],
         "early_stopping": ["boolean"],
         "record_path": ["boolean"],
+        "record_steps": ["boolean"],
         "precondition": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     }
@@ -425,11 +426,15 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
                 self._initial_learning_rate = min(self._initial_learning_rate, step)
 
     def _start_path(self):
-        for name in ("_path", "coef_path_", "intercept_path_"):
+        """Fresh step records (``record_path``, ``record_steps``) from the model at step 0."""
+        for name in ("_path", "_step_losses", "coef_path_", "intercept_path_",
+                     "step_loss_curve_", "record_stride_"):  # fmt: skip
             if hasattr(self, name):
                 delattr(self, name)
         if self.record_path:
-            self._path = PathRecorder(self._model)
+            self._path = StepRecorder.of_path(self._model, 0)
+        if self.record_steps:
+            self._step_losses = StepRecorder(0, np.float64, 0)
 
     def _reset_validation(self, validation):
         if validation is None:
@@ -525,16 +530,20 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         return constant if constant > 0 else zero
 
     def _epoch(self, X, targets, sample_weight, order, batch, theta, model, first, second, t,
-               rule, alpha, power_t, path=None, average=None, n_averaged=0):  # fmt: skip
+               rule, alpha, power_t, path=None, step_losses=None, average=None,
+               n_averaged=0):  # fmt: skip
         loss = self._loss_for(targets.shape[1])
         if path is None:
             path = np.empty((0, theta.size), dtype=theta.dtype)
+        if step_losses is None:
+            step_losses = np.empty(0)
         if average is None:  # averaging nothing: a placeholder of the right type
             average, n_averaged = np.empty((0, 0), dtype=theta.dtype), 0
         kernel = run_full_batch_epoch if in_blocks(X.shape[0], batch) else run_epoch
         records = ()
+        recording = path.shape[0] > 0 or step_losses.shape[0] > 0
         if runs_sparse(sparse.issparse(X), rule, power_t, self._preconditioner.shift,
-                       path.shape[0] > 0, self._last_gradient.size > 0):  # fmt: skip
+                       recording, self._last_gradient.size > 0):  # fmt: skip
             kernel = run_sparse_epoch  # the same steps, just in time: O(non-zeros)
             records = self._records.get(
                 self._preconditioner.inverse_scale, self.alpha, alpha, self.beta, rule,
@@ -543,7 +552,8 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         return kernel(compiled_view(X), targets, sample_weight, order, batch, theta, model,
                       *self._preconditioner.maps, first, second, t, rule, alpha, power_t,
                       self.beta, self.beta2, self.epsilon, loss, self.alpha,
-                      self.fit_intercept, path, self._last_gradient, average, n_averaged,
+                      self.fit_intercept, path, step_losses, self._last_gradient, average,
+                      n_averaged,
                       *records)  # fmt: skip
 
     def _run_epochs(self, X, targets, sample_weight, rng, max_epochs, validation, stopping,
@@ -622,8 +632,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
 
     def _snapshot(self):
         """What an interrupted fit returns to: the model and history after an epoch."""
-        return (self._model.copy(), self._theta.copy(), len(self.loss_curve_), self.t_,
-                self._path.size if hasattr(self, "_path") else 0)  # fmt: skip
+        return self._model.copy(), self._theta.copy(), len(self.loss_curve_), self.t_
 
     def _recover(self, snapshot):
         """A consistent estimator after a failed epoch: the last good model, its history.
@@ -631,14 +640,14 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         The optimizer starts afresh at the next fit (a diverged moment would
         derail it at once): its configuration no longer matches any.
         """
-        model, theta, n_epochs, self.t_, n_path_rows = snapshot
+        model, theta, n_epochs, self.t_ = snapshot
         self._model[:], self._theta[:], self._iterate[:] = model, theta, model
         self._n_averaged = 0
         del self.loss_curve_[n_epochs:]
         if self.validation_scores_ is not None:
             del self.validation_scores_[n_epochs:]
-        if hasattr(self, "_path"):
-            self._path.truncate(n_path_rows)
+        for record in self._records_kept():
+            record.truncate_to(self.t_)
         self.n_iter_ = n_epochs
         self._first_moment[:] = 0.0
         self._second_moment[:] = 0.0
@@ -683,19 +692,20 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
 
     def _epoch_step(self, X, targets, sample_weight, order, batch, rule, power_t):
         """One epoch of steps on the model's state; returns its objective (see ``run_epoch``)."""
-        path = self._path_buffer(X.shape[0], batch)
+        path, step_losses = self._step_buffers(-(-X.shape[0] // batch))  # the epoch's steps
         t_before = self.t_
         epoch_loss, self.t_, self._n_averaged = self._epoch(
             X, targets, sample_weight, order, batch, self._theta, self._iterate,
             self._first_moment, self._second_moment, self.t_, rule, self._learning_rate_base,
-            power_t, path, self._average if self._n_averaged else None, self._n_averaged,
+            power_t, path, step_losses, self._average if self._n_averaged else None,
+            self._n_averaged,
         )  # fmt: skip
         if self._n_averaged:
             model_from_solver(self._average, *self._preconditioner.maps, self._model)
         else:
             self._model[:] = self._iterate
-        if path is not None:
-            self._path.commit(self.t_ - t_before)
+        for record in self._records_kept():
+            record.commit(t_before, self.t_ - t_before)
         self.n_iter_ += 1
         self.learning_rate_ = float(step_size(self._learning_rate_base, max(self.t_, 1), power_t))
         return epoch_loss
@@ -720,13 +730,26 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         restored = restore_after_plateau(self._learning_rate_base, self._initial_learning_rate)
         self._learning_rate_base = self.learning_rate_ = restored
 
-    def _path_buffer(self, n_samples, batch):
-        """Room for one epoch of the coefficient path, or None when not recording."""
-        if not self.record_path:
-            return None
-        if not hasattr(self, "_path"):  # warm start from a fit that did not record
-            self._path = PathRecorder(self._model)
-        return self._path.reserve(-(-n_samples // batch))  # the epoch's steps
+    def _step_buffers(self, n_steps):
+        """Room for ``n_steps`` steps of the path and of the steps' losses (None: not recorded).
+
+        A warm start that switches a record on records from the step it starts at.
+        """
+        if self.record_path and not hasattr(self, "_path"):
+            self._path = StepRecorder.of_path(self._model, self.t_)
+        if self.record_steps and not hasattr(self, "_step_losses"):
+            self._step_losses = StepRecorder(0, np.float64, self.t_)
+        return tuple(
+            getattr(self, name).reserve(n_steps) if recorded else None
+            for name, recorded in (("_path", self.record_path),
+                                   ("_step_losses", self.record_steps))
+        )  # fmt: skip
+
+    def _records_kept(self):
+        """The step records of this fit (those its parameters ask for)."""
+        return [getattr(self, name) for name, recorded in (
+            ("_path", self.record_path), ("_step_losses", self.record_steps)
+        ) if recorded and hasattr(self, name)]  # fmt: skip
 
     def _baseline_losses(self, targets, sample_weight):
         """Losses of predicting zero and of the best constant (where training starts).
@@ -816,6 +839,10 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         if self.record_path:
             thetas = self._path.rows.reshape(-1, *self._model.shape)
             self.coef_path_, self.intercept_path_ = self._split_theta(thetas)
+        if self.record_steps:
+            self.step_loss_curve_ = self._step_losses.rows.copy()
+        for record in self._records_kept():
+            self.record_stride_ = record.stride
 
     # -- prediction ------------------------------------------------------------
 

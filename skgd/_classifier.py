@@ -83,6 +83,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
         early_stopping=False,
         validation_fraction=0.1,
         record_path=False,
+        record_steps=False,
         precondition=True,
         class_weight=None,
     ):
@@ -106,6 +107,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.record_path = record_path
+        self.record_steps = record_steps
         self.precondition = precondition
         self.class_weight = class_weight
 

@@ -112,8 +112,15 @@ COMMON_PARAMETERS = """\
         Share of the rows held out when ``early_stopping`` is True.
     record_path : bool, default=False
         Record the coefficients after every step in ``coef_path_`` and
-        ``intercept_path_`` (for ``OptimizerPathDisplay``). Memory grows with
-        the number of steps times the number of coefficients.
+        ``intercept_path_`` (for ``OptimizerPathDisplay``). Memory is bounded:
+        once a fit has taken more than 10,000 steps, every ``record_stride_``-th
+        step is kept (the stride doubles, dropping every other row, each time
+        the steps outgrow 10,000 intervals).
+    record_steps : bool, default=False
+        Record the objective of every step's batch, before its step, in
+        ``step_loss_curve_``: the noisy per-step view of ``loss_curve_`` (which
+        averages them over each epoch). Bounded as ``record_path``, with the
+        same stride.
     precondition : bool, default=True
         Run the update rule in standardized coordinates: features centred on
         their weighted mean (dense input with an intercept) and divided by
@@ -160,12 +167,21 @@ COMMON_ATTRIBUTES = """\
     coef_path_ : ndarray of shape (`t_` + 1, `*coef_.shape`)
         With ``record_path``, the coefficients before the first step and after
         every step (the optimizer's iterates: an averaged fit's ``coef_`` is
-        their average). A warm start that switches ``record_path`` on while the
-        optimizer goes on records from there: its first row is the model it
-        starts from, and the path then has fewer than ``t_ + 1`` rows, the
-        last ``len(coef_path_) - 1`` steps.
+        their average); row ``k`` is the model after step
+        ``k * record_stride_``. A warm start that switches ``record_path`` on
+        while the optimizer goes on records from there: its first row is the
+        model it starts from, and the path then has fewer than ``t_ + 1`` rows,
+        the last ``len(coef_path_) - 1`` steps.
     intercept_path_ : ndarray of shape (`t_` + 1, `*np.shape(intercept_)`)
         With ``record_path``, the intercepts likewise.
+    step_loss_curve_ : ndarray of shape (`t_`,)
+        With ``record_steps``, the objective of each step's batch before the
+        step (its weighted mean loss plus the penalty); value ``k`` is that of
+        step ``(k + 1) * record_stride_`` (counted, after a warm start that
+        switches it on, from the step it starts at).
+    record_stride_ : int
+        With ``record_path`` or ``record_steps``: the steps between two recorded
+        rows, 1 until a fit takes more than 10,000 steps.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

@@ -286,6 +286,7 @@ def run_epoch(
     l2,
     fit_intercept,
     path,
+    step_losses,
     last_gradient,
     average,
     n_averaged,
@@ -306,9 +307,12 @@ def run_epoch(
     which for a full batch is exactly the gradient of the weighted objective.
 
     When ``path`` has rows (one per step of the epoch), row ``s`` receives the
-    flattened ``model`` after the epoch's step ``s``; pass an empty array to
-    record nothing. ``last_gradient``, unless empty, receives the gradient of
-    the epoch's last step (for a full batch: the objective's gradient at the start).
+    flattened ``model`` after the epoch's step ``s``, and when ``step_losses``
+    has, its ``s``-th value the objective of that step's batch before the
+    step (the batch's weighted mean loss plus the penalty, an unbiased
+    estimate of the objective); pass empty arrays to record nothing.
+    ``last_gradient``, unless empty, receives the gradient of the epoch's last
+    step (for a full batch: the objective's gradient at the start).
 
     With ``n_averaged > 0``, ``average`` is the running mean of the last
     ``n_averaged`` values of ``theta`` and each step adds to it (Polyak-Ruppert
@@ -327,6 +331,7 @@ def run_epoch(
     dloss = np.empty(n_outputs)
 
     record_path = path.shape[0] > 0
+    record_losses = step_losses.shape[0] > 0
     steps_this_epoch = 0
     epoch_loss = 0.0
     for start in range(0, n_rows, batch_size):
@@ -345,7 +350,9 @@ def run_epoch(
         epoch_loss += batch_objective
         if record_path:
             _record(path, steps_this_epoch, model)
-            steps_this_epoch += 1
+        if record_losses:
+            step_losses[steps_this_epoch] = batch_objective / ((stop - start) * mean_weight)
+        steps_this_epoch += 1
     if last_gradient.size:
         _copy(grad, last_gradient)
     return epoch_loss / (n_rows * mean_weight), t, n_averaged
@@ -418,6 +425,7 @@ def run_full_batch_epoch(
     l2,
     fit_intercept,
     path,
+    step_losses,
     last_gradient,
     average,
     n_averaged,
@@ -437,6 +445,8 @@ def run_full_batch_epoch(
         )  # fmt: skip
         if path.shape[0] > 0:
             _record(path, 0, model)
+        if step_losses.shape[0] > 0:
+            step_losses[0] = epoch_loss / (n_rows * mean_weight)
     if last_gradient.size:
         _copy(grad, last_gradient)
     return epoch_loss / (n_rows * mean_weight), t, n_averaged

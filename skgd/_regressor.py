@@ -73,6 +73,7 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
         early_stopping=False,
         validation_fraction=0.1,
         record_path=False,
+        record_steps=False,
         precondition=True,
     ):
         self.optimizer = optimizer
@@ -95,6 +96,7 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.record_path = record_path
+        self.record_steps = record_steps
         self.precondition = precondition
 
     def _target_validation(self):

@@ -264,6 +264,7 @@ def run_sparse_epoch(
     l2,
     fit_intercept,
     path,
+    step_losses,
     last_gradient,
     average,
     n_averaged,
@@ -273,7 +274,7 @@ def run_sparse_epoch(
     """``run_epoch`` on a CSR ``X`` (``(data, indices, indptr)``), just in time.
 
     Same arguments and result as ``run_epoch``; ``shift`` is zero, ``power_t``
-    0, ``path`` and ``last_gradient`` empty (``runs_sparse``), and
+    0, ``path``, ``step_losses`` and ``last_gradient`` empty (``runs_sparse``), and
     ``second_moment``, ``beta2``, ``epsilon`` unused. ``records`` and
     ``eigenvalues`` are ``feature_records`` of this epoch's step and penalty:
     their state is overwritten.

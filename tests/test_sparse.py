@@ -131,7 +131,7 @@ def test_sparse_epoch_takes_the_steps_of_the_dense_epoch(rule, batch_size, loss,
                 (X.data, X.indices, X.indptr), targets, weights, order, batch_size, theta,
                 model, np.zeros(X.shape[1]), inverse_scale, velocity, second, t, rule, 0.05,
                 0.0, 0.9, 0.999, 1e-8, loss, 0.3, fit_intercept, np.empty((0, 0)),
-                np.empty((0, 0)), average, n_averaged, *records,
+                np.empty(0), np.empty((0, 0)), average, n_averaged, *records,
             )  # fmt: skip
             losses.append(value)
             theta[:, ::2] *= 0.5  # changed outside the epoch

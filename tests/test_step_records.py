@@ -1,0 +1,80 @@
+"""Per-step records: the steps' losses (``record_steps``) and the path, in bounded memory."""
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.datasets import load_breast_cancer
+from sklearn.preprocessing import StandardScaler
+
+import skgd._path
+from skgd import GDClassifier, GDLinearRegressor
+
+
+def _batch_objective(X, y, coef, intercept, alpha):
+    return np.mean((X @ coef + intercept - y) ** 2) + alpha * coef @ coef
+
+
+@pytest.mark.parametrize("as_sparse", [False, True])
+def test_step_losses_are_each_batch_objective_before_its_step(diabetes, as_sparse):
+    X, y = diabetes
+    model = GDLinearRegressor(optimizer="momentum", batch_size=50, shuffle=False, max_iter=3,
+                              tol=None, alpha=0.1, record_path=True, record_steps=True)  # fmt: skip
+    model.fit(sparse.csr_matrix(X) if as_sparse else X, y)
+    n_steps = 3 * 9  # 442 rows: 8 batches of 50 and one of 42 per epoch
+    assert model.step_loss_curve_.shape == (n_steps,) and model.record_stride_ == 1
+    expected = []
+    for step in range(n_steps):
+        rows = slice(50 * (step % 9), 50 * (step % 9 + 1))  # shuffle=False: contiguous
+        before = model.coef_path_[step], model.intercept_path_[step]
+        expected.append(_batch_objective(X[rows], y[rows], *before, model.alpha))
+    np.testing.assert_allclose(model.step_loss_curve_, expected, rtol=1e-10)
+
+
+def test_a_full_batch_step_loss_is_the_epoch_objective(diabetes):
+    X, y = diabetes
+    model = GDLinearRegressor(optimizer="adam", batch_size=len(y), max_iter=20, tol=None,
+                              record_steps=True).fit(X, y)  # fmt: skip
+    np.testing.assert_allclose(model.step_loss_curve_, model.loss_curve_, rtol=1e-12)
+
+
+def test_long_records_keep_every_stride_th_step_in_bounded_memory(monkeypatch):
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)[:120]
+    y = y[:120]
+    params = dict(optimizer="sgd", max_iter=3, tol=None, random_state=0, record_path=True,
+                  record_steps=True)  # fmt: skip
+    full = GDClassifier(**params).fit(X, y)  # 360 steps, under the bound
+    assert full.record_stride_ == 1 and len(full.coef_path_) == 361
+    monkeypatch.setattr(skgd._path, "MAX_RECORDED_STEPS", 50)
+    thinned = GDClassifier(**params).fit(X, y)
+    assert thinned.record_stride_ == 8  # 360 steps / 8 = 45 intervals, / 4 = 90 > 50
+    np.testing.assert_array_equal(thinned.coef_path_, full.coef_path_[::8])
+    np.testing.assert_array_equal(thinned.intercept_path_, full.intercept_path_[::8])
+    np.testing.assert_array_equal(thinned.step_loss_curve_, full.step_loss_curve_[7::8])
+    np.testing.assert_array_equal(thinned.coef_, full.coef_)
+
+
+def test_records_continue_over_partial_fit_with_the_same_stride(diabetes, monkeypatch):
+    X, y = diabetes
+    monkeypatch.setattr(skgd._path, "MAX_RECORDED_STEPS", 20)
+    params = dict(optimizer="minibatch", batch_size=10, shuffle=False, learning_rate=0.01,
+                  record_path=True, record_steps=True)  # fmt: skip
+    chunked = GDLinearRegressor(**params)
+    whole = GDLinearRegressor(max_iter=4, tol=None, **params)
+    monkeypatch.setattr(skgd._path, "MAX_RECORDED_STEPS", 10_000)
+    whole.fit(X, y)  # 4 epochs of 45 steps, recorded whole
+    monkeypatch.setattr(skgd._path, "MAX_RECORDED_STEPS", 20)
+    for _ in range(4):
+        chunked.partial_fit(X, y)
+    stride = chunked.record_stride_
+    assert stride == 16  # 180 steps / 16 = 11.25 intervals, / 8 = 22.5 > 20
+    np.testing.assert_allclose(chunked.coef_path_, whole.coef_path_[::stride], rtol=1e-12)
+    expected = whole.step_loss_curve_[stride - 1 :: stride]
+    np.testing.assert_allclose(chunked.step_loss_curve_, expected, rtol=1e-12)
+
+
+def test_without_record_steps_there_is_no_step_loss_curve(diabetes):
+    model = GDLinearRegressor(max_iter=2, tol=None, record_steps=True).fit(*diabetes)
+    assert hasattr(model, "step_loss_curve_")
+    model.set_params(record_steps=False).fit(*diabetes)
+    assert not hasattr(model, "step_loss_curve_") and not hasattr(model, "record_stride_")
