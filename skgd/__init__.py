@@ -15,6 +15,9 @@ _PUBLIC = {
     "LossCurveDisplay": "._plotting",
     "OptimizerPathDisplay": "._plotting",
     "compare_optimizers": "._compare",
+    "format_comparison": "._compare",
+    "objective": "._objective",
+    "optimal_objective": "._objective",
 }
 
 __all__ = [*_PUBLIC, "__version__"]
