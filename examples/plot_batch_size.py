@@ -19,8 +19,7 @@ import matplotlib.pyplot as plt
 from sklearn.datasets import make_regression
 from sklearn.preprocessing import StandardScaler
 
-from skgd import GDLinearRegressor
-from skgd._reference import optimal_objective
+from skgd import GDLinearRegressor, optimal_objective
 
 X, y = make_regression(n_samples=20_000, n_features=50, noise=10.0, random_state=0)
 X = StandardScaler().fit_transform(X)
@@ -40,7 +39,7 @@ for batch_size in [1, 16, 256, 4096, len(y)]:
         f"final objective {model.loss_curve_[-1]:.2f}"
     )
     if optimum is None:
-        optimum, _ = optimal_objective(model, X, y)  # closed form of the same objective
+        optimum = optimal_objective(model, X, y)  # closed form of the same objective
     excess = [loss - optimum for loss in model.loss_curve_]
     epochs = range(1, model.n_iter_ + 1)
     by_epoch.plot(epochs, excess, label=label)

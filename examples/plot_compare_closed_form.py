@@ -12,12 +12,11 @@ there.
 import matplotlib.pyplot as plt
 from sklearn.datasets import load_diabetes
 
-from skgd import LossCurveDisplay, compare_optimizers
-from skgd._compare import format_table
+from skgd import LossCurveDisplay, compare_optimizers, format_comparison
 
 X, y = load_diabetes(return_X_y=True)
 rows = compare_optimizers(X, y)
-print(format_table(rows))
+print(format_comparison(rows))
 
 # %%
 # The objective of every fit falls to the closed form's (dashed). Plain full

@@ -15,18 +15,26 @@ _PUBLIC = {
     "LossCurveDisplay": "._plotting",
     "OptimizerPathDisplay": "._plotting",
     "compare_optimizers": "._compare",
+    "format_comparison": "._compare",
+    "minimize": "._minimize",
+    "objective": "._objective",
+    "optimal_objective": "._objective",
 }
+_SUBMODULES = {"functions"}  # public modules, also imported on first use
 
-__all__ = [*_PUBLIC, "__version__"]
+__all__ = [*_PUBLIC, *_SUBMODULES, "__version__"]
 
 
 def __getattr__(name):
-    if name not in _PUBLIC:
+    if name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    elif name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+    else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
     globals()[name] = value  # later lookups skip this function
     return value
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_PUBLIC))
+    return sorted(set(globals()) | set(_PUBLIC) | _SUBMODULES)

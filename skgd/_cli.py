@@ -59,7 +59,7 @@ def main(argv=None):
 def _run(argv):
     args = build_parser().parse_args(argv)
     optimizers = [name.strip() for name in args.optimizers.split(",") if name.strip()]
-    from ._compare import compare_optimizers, format_table, load_dataset, task_of
+    from ._compare import compare_optimizers, format_comparison, load_dataset, task_of
 
     try:
         X, y = load_dataset(args.dataset, args.target)
@@ -70,7 +70,7 @@ def _run(argv):
             X, y, task=task, optimizers=optimizers, scale=not args.no_scale,
             progress=lambda message: print(f"  {message}", file=sys.stderr),
         )  # fmt: skip
-        print(format_table(rows))
+        print(format_comparison(rows))
         if args.plot:
             _save_plot(rows, args.plot)
             print(f"skgd: loss curves saved to {args.plot}", file=sys.stderr)

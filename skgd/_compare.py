@@ -244,8 +244,29 @@ def _row(model, objective, optimum, epochs, seconds, estimator, converged):
             "seconds": seconds, "converged": converged, "estimator": estimator}  # fmt: skip
 
 
-def format_table(rows):
-    """The comparison rows as a markdown table."""
+def format_comparison(rows):
+    """The rows of :func:`compare_optimizers` as a Markdown table, the one ``skgd`` prints.
+
+    Parameters
+    ----------
+    rows : list of dict
+        The rows returned by :func:`compare_optimizers`.
+
+    Returns
+    -------
+    table : str
+        One line per model: its final objective, its relative gap to the
+        reference's, its epochs ("(max_iter)" when they ended the fit) and its
+        seconds.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skgd import compare_optimizers, format_comparison
+    >>> rows = compare_optimizers(*load_diabetes(return_X_y=True), optimizers=["momentum"])
+    >>> print(format_comparison(rows).splitlines()[0])
+    | model | final objective | gap to optimum | epochs | seconds |
+    """
     lines = [
         "| model | final objective | gap to optimum | epochs | seconds |",
         "|---|---:|---:|---:|---:|",
