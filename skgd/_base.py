@@ -2,6 +2,7 @@
 
 import os
 import sys
+import time
 import warnings
 from contextlib import closing, contextmanager
 from functools import partial
@@ -339,6 +340,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         self._iterate = self._model.copy()
         self.n_iter_ = 0
         self.loss_curve_ = []
+        self.time_curve_ = []
         self.best_loss_ = np.inf
         self.optimality_gap_ = None
         self._start_path()
@@ -580,6 +582,8 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         start = last_good = self._snapshot()
         diverged = False
         stopped_by_callback = False
+        seconds_before = self.time_curve_[-1] if self.time_curve_ else 0.0
+        clock = time.perf_counter()
 
         def check_divergence(value):
             nonlocal diverged
@@ -605,6 +609,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
                     done = stopping and self._follow(rule_of_stopping.update(
                         epoch_loss, monitored, self._last_gradient, self._model, self._iterate
                     ))  # fmt: skip
+                    self.time_curve_.append(seconds_before + time.perf_counter() - clock)
                     if tasks is not None and tasks.epoch_end() and not done:
                         done = stopped_by_callback = True
                     if done:
@@ -644,6 +649,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         self._model[:], self._theta[:], self._iterate[:] = model, theta, model
         self._n_averaged = 0
         del self.loss_curve_[n_epochs:]
+        del self.time_curve_[n_epochs:]
         if self.validation_scores_ is not None:
             del self.validation_scores_[n_epochs:]
         for record in self._records_kept():

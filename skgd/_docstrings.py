@@ -140,6 +140,10 @@ COMMON_ATTRIBUTES = """\
         the objective at the start of the epoch. It follows the optimizer's
         iterates: once a fit averages them (see ``tol``), ``coef_`` is their
         average, whose objective is lower than the noisy iterates' curve.
+    time_curve_ : list of float
+        Seconds of training, from the start of the first fit (accumulated over
+        warm starts and ``partial_fit`` calls, the time between calls left out),
+        at the end of each epoch of ``loss_curve_``, its stopping checks included.
     n_iter_ : int
         Epochs run (accumulated over warm starts); ``len(loss_curve_)``.
     best_loss_ : float

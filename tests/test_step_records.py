@@ -78,3 +78,12 @@ def test_without_record_steps_there_is_no_step_loss_curve(diabetes):
     assert hasattr(model, "step_loss_curve_")
     model.set_params(record_steps=False).fit(*diabetes)
     assert not hasattr(model, "step_loss_curve_") and not hasattr(model, "record_stride_")
+
+
+def test_time_curve_has_one_increasing_entry_per_epoch_over_warm_starts(diabetes):
+    model = GDLinearRegressor(max_iter=5, tol=None, warm_start=True).fit(*diabetes)
+    first = list(model.time_curve_)
+    model.fit(*diabetes)
+    assert len(model.time_curve_) == len(model.loss_curve_) == model.n_iter_ == 10
+    assert model.time_curve_[:5] == first
+    assert np.all(np.diff([0.0, *model.time_curve_]) > 0)
