@@ -15,6 +15,8 @@ _PUBLIC = {
     "LossCurveDisplay": "._plotting",
     "OptimizerPathDisplay": "._plotting",
     "compare_optimizers": "._compare",
+    "register_onnx_converters": "._onnx",
+    "to_onnx": "._onnx",
 }
 
 __all__ = [*_PUBLIC, "__version__"]
