@@ -20,7 +20,10 @@ import importlib
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-_INSTALL_HINT = 'ONNX export needs skl2onnx and onnxruntime: pip install "skgd[onnx]"'
+_INSTALL_HINT = (
+    'ONNX export needs skl2onnx and onnxruntime: pip install "skgd[onnx]" '
+    "(or pip install skl2onnx onnxruntime)."
+)
 _registered = False
 
 
