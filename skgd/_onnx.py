@@ -156,7 +156,9 @@ def to_onnx(model, X=None, **kwargs):
     >>> bool(abs(probabilities - model.predict_proba(X)).max() < 1e-5)
     True
     """
-    check_is_fitted(model, msg=f"model must be fitted before conversion to ONNX; {model!r} is not.")
+    check_is_fitted(
+        model, msg="model must be fitted before conversion to ONNX; this %(name)s is not."
+    )
     register_onnx_converters()
     return _import_skl2onnx().to_onnx(model, X, **kwargs)
 
