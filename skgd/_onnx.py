@@ -8,8 +8,8 @@ linear converters do not, so the two graphs are written here:
   ``LogisticRegression`` the softmax of ``[-s, s]``, that is ``sigmoid(2 s)``,
   where ``predict_proba`` is ``sigmoid(s)``;
 - its regressor converter calls ``intercept_.reshape`` for float64 input, and a
-  one-target ``GDLinearRegressor`` has a Python float intercept, as
-  ``sklearn.linear_model.LinearRegression`` has a NumPy scalar one.
+  one-target ``GDLinearRegressor`` has a Python float intercept where
+  ``sklearn.linear_model.LinearRegression`` has a NumPy scalar.
 
 Both graphs compute ``X @ coef_.T + intercept_`` in the dtype of their output
 (float32 or float64, as the input), as ``predict`` does.
@@ -103,9 +103,9 @@ def to_onnx(model, X=None, **kwargs):
     """Convert a fitted skgd model, or a pipeline ending in one, to ONNX.
 
     Registers skgd's converters (:func:`register_onnx_converters`) and calls
-    ``skl2onnx.to_onnx(model, X, **kwargs)``. The graph's input is named
-    ``X``; its dtype (float32 or float64) is that of ``X``, and the graph
-    computes in that dtype.
+    ``skl2onnx.to_onnx(model, X, **kwargs)``. Given samples ``X``, the graph's
+    input is named ``X`` and has their dtype (float32 or float64), in which
+    the graph computes.
 
     Parameters
     ----------
