@@ -19,6 +19,8 @@ _PUBLIC = {
     "minimize": "._minimize",
     "objective": "._objective",
     "optimal_objective": "._objective",
+    "register_onnx_converters": "._onnx",
+    "to_onnx": "._onnx",
 }
 _SUBMODULES = {"functions"}  # public modules, also imported on first use
 
