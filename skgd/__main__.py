@@ -1,5 +1,5 @@
 """``python -m skgd``: see ``skgd._cli``."""
 
-from ._cli import main
+from ._cli import console
 
-raise SystemExit(main())
+raise SystemExit(console())

@@ -1,6 +1,7 @@
 """``python -m skgd`` / ``skgd``: every optimizer against the optimum on one dataset."""
 
 import argparse
+import os
 import sys
 
 # scikit-learn and numba load in about two seconds: what needs them is imported
@@ -48,12 +49,30 @@ def build_parser():
     return parser
 
 
+INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C
+
+
 def main(argv=None):
     try:
         return _run(argv)
     except KeyboardInterrupt:
         print("skgd: interrupted", file=sys.stderr)
-        return 130  # the shell's code for a command ended by Ctrl-C
+        return INTERRUPTED
+
+
+def console():
+    """The ``skgd`` command (and ``python -m skgd``): ``main``'s code as the exit status.
+
+    A Ctrl-C that lands while a C extension evaluates Python code during the
+    imports leaves CPython set to end the process by SIGINT at exit, whatever
+    ``main`` returned, so after an interrupt the command leaves at once.
+    """
+    code = main()
+    if code == INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def _run(argv):
