@@ -6,7 +6,6 @@ the gallery runs the ``examples/plot_*.py`` scripts locally with matplotlib's
 Agg backend.
 """
 
-import os
 import re
 from datetime import date
 
@@ -31,6 +30,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax 3 from the docs extra, copied into _static/mathjax, so formulas
+    # render with no network (the default loads MathJax from a CDN).
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
@@ -63,13 +65,6 @@ numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 numpydoc_xref_param_type = False
 
-# -- Math ----------------------------------------------------------------------
-
-# MathJax comes from its CDN by default. SKGD_DOCS_MATHJAX_PATH points the
-# pages at another copy, e.g. a local one to read the built site offline.
-if os.environ.get("SKGD_DOCS_MATHJAX_PATH"):
-    mathjax_path = os.environ["SKGD_DOCS_MATHJAX_PATH"]
-
 # -- Gallery -------------------------------------------------------------------
 
 sphinx_gallery_conf = {
@@ -86,6 +81,8 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
     "show_memory": False,
+    # The execution-times page loads jQuery and DataTables from CDNs.
+    "write_computation_times": False,
     "plot_gallery": "True",
 }
 

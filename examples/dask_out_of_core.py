@@ -63,7 +63,7 @@ def incremental_classification():
 def distributed_grid_search(client):
     X, y = make_regression(n_samples=5_000, n_features=20, noise=5.0, random_state=0)
     search = GridSearchCV(
-        make_pipeline(StandardScaler(), GDLinearRegressor(optimizer="momentum")),
+        make_pipeline(StandardScaler(), GDLinearRegressor(optimizer="momentum", random_state=0)),
         {
             "gdlinearregressor__beta": [0.5, 0.9, 0.99],
             "gdlinearregressor__learning_rate": [1e-3, 1e-2, "auto"],

@@ -19,13 +19,13 @@ rows = compare_optimizers(X, y)
 print(format_comparison(rows))
 
 # %%
-# The objective of every fit falls to the closed form's (dashed). Plain full
+# The objective of every fit falls to the optimum (dashed). Plain full
 # batch gradient descent ("batch") needs the most epochs: the features of this
 # dataset are correlated, and a safe step along the steepest direction is a
 # slow one along the flattest. Momentum and Adam get there in far fewer.
 fits = {row["model"]: row["estimator"] for row in rows[1:]}
 display = LossCurveDisplay.from_estimators(fits)
-display.ax_.axhline(rows[0]["objective"], color="black", linestyle="--", label="closed form")
+display.ax_.axhline(rows[0]["optimum"], color="black", linestyle="--", label="optimum")
 display.ax_.set_xscale("log")
 display.ax_.legend()
 plt.show()

@@ -21,9 +21,10 @@ def build_parser():
     parser = _Parser(
         prog="skgd",
         description=(
-            "Fit every gradient-descent optimizer, and the closed form (regression) or "
-            "LogisticRegression (classification), on one dataset; print a table of final "
-            "objective, gap to the optimum, epochs and seconds."
+            "Fit every gradient-descent optimizer, and scikit-learn's default solver of the "
+            "same objective (the closed form for regression, LogisticRegression for "
+            "classification), on one dataset; print a table of final objective, gap to the "
+            "optimum, epochs and seconds of each fit."
         ),
     )
     parser.add_argument(
@@ -106,8 +107,8 @@ def _save_plot(rows, path):
     plt.switch_backend("Agg")
     fits = {row["model"]: row["estimator"] for row in rows[1:]}
     display = LossCurveDisplay(loss_curves={k: v.loss_curve_ for k, v in fits.items()},
-                               optimum=rows[0]["objective"]).plot()  # fmt: skip
+                               optimum=rows[0]["optimum"]).plot()  # fmt: skip
     display.ax_.set_xscale("log")  # fits run from tens to thousands of epochs
-    display.ax_.set_title(f"Loss curves; dashed: {rows[0]['model']}")
+    display.ax_.set_title("Loss curves; dashed: the optimum")
     display.figure_.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(display.figure_)

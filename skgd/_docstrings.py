@@ -7,22 +7,22 @@ COMMON_PARAMETERS = """\
         "sgd": plain step on one sample; "minibatch": plain step on
         ``batch_size`` samples; the others: that rule on ``batch_size``
         samples. ``batch_size >= n_samples`` gives full batches.
-        With step size ``a`` (``learning_rate``) and batch gradient ``g``:
+        With step size ``eta`` (``learning_rate``) and batch gradient ``g``:
 
-        - plain: ``theta = theta - a * g``
-        - momentum: ``v = beta * v + (1 - beta) * g ; theta = theta - a * v``
+        - plain: ``theta = theta - eta * g``
+        - momentum: ``v = beta * v + (1 - beta) * g ; theta = theta - eta * v``
         - rmsprop: ``s = beta2 * s + (1 - beta2) * g**2 ;
-          theta = theta - a * g / (sqrt(s) + epsilon)``
+          theta = theta - eta * g / (sqrt(s) + epsilon)``
         - adam: ``m = beta * m + (1 - beta) * g ; s = beta2 * s + (1 - beta2) * g**2 ;
           m_hat = m / (1 - beta**t) ; s_hat = s / (1 - beta2**t) ;
-          theta = theta - a * m_hat / (sqrt(s_hat) + epsilon)``
+          theta = theta - eta * m_hat / (sqrt(s_hat) + epsilon)``
         - nesterov: ``v = beta * v + (1 - beta) * g ;
-          theta = theta - a * (beta * v + (1 - beta) * g)``
+          theta = theta - eta * (beta * v + (1 - beta) * g)``
         - adamax: ``m = beta * m + (1 - beta) * g ; u = max(beta2 * u, |g| + epsilon) ;
-          theta = theta - a / (1 - beta**t) * m / u``
+          theta = theta - eta / (1 - beta**t) * m / u``
 
     learning_rate : float > 0 or "auto", default="auto"
-        Initial step size ``a``. "auto" derives it from the data, in the
+        Initial step size ``eta``. "auto" derives it from the data, in the
         solver's coordinates (see ``precondition``), so that no optimizer
         diverges: ``1 / L`` for plain steps, where ``L`` is the smoothness
         constant of the objective for the batch size used (a power-iteration
@@ -38,7 +38,7 @@ COMMON_PARAMETERS = """\
         in the user guide. The value used is ``learning_rate_``.
     schedule : {"auto", "constant", "invscaling", "adaptive"}, default="auto"
         How the step evolves. "constant": fixed; "invscaling":
-        ``a / t**power_t`` at step ``t``; "adaptive": divided by 5 when the
+        ``eta / t**power_t`` at step ``t``; "adaptive": divided by 5 when the
         stopping rule finds the fit at the noise floor of its step, multiplied
         by 5 again (up to the initial step) when it finds it crawling without
         noise. "auto": "constant" for the full-batch plain, momentum and

@@ -4,7 +4,7 @@ On sparse data most of a batch's gradient is the penalty's alone: a coordinate
 ``theta`` whose feature is zero in every row of the batch has the gradient
 ``g = q * theta``, ``q = 2 * l2 / sigma^2`` in the solver's coordinates
 (``_precondition``). Its steps are then a linear recurrence with a constant
-step ``alpha``, and ``n`` of them have a closed form, so the sparse epoch
+step ``eta``, and ``n`` of them have a closed form, so the sparse epoch
 (``_sparse_epoch``) applies them just in time, when the feature is next read,
 as lightning's SAG does, at a cost that does not grow with ``n``. Each
 function also returns the two sums over those steps that the epoch needs:
@@ -15,12 +15,12 @@ function also returns the two sums over those steps that the epoch needs:
 * ``total``: ``sum_{m=1}^{n} theta_m``, its share in the running average
   of the iterates.
 
-Plain steps ``theta = theta - alpha * q * theta`` scale by ``rho = 1 - alpha q``.
-Momentum steps ``v = beta v + (1 - beta) q theta ; theta = theta - alpha v``
-map ``(v, theta)`` by a 2 x 2 matrix ``M`` with trace ``1 + beta - alpha (1 -
+Plain steps ``theta = theta - eta * q * theta`` scale by ``rho = 1 - eta q``.
+Momentum steps ``v = beta v + (1 - beta) q theta ; theta = theta - eta v``
+map ``(v, theta)`` by a 2 x 2 matrix ``M`` with trace ``1 + beta - eta (1 -
 beta) q`` and determinant ``beta`` (Nesterov's look-ahead steps by another,
-of trace ``1 + beta - alpha (1 - beta^2) q`` and determinant
-``beta (1 - alpha (1 - beta) q)``): with its eigenvalues ``lambda_1 != lambda_2``
+of trace ``1 + beta - eta (1 - beta^2) q`` and determinant
+``beta (1 - eta (1 - beta) q)``): with its eigenvalues ``lambda_1 != lambda_2``
 (complex when the penalty is strong), ``theta_m = A lambda_1^m + B lambda_2^m``.
 Nearly equal eigenvalues would lose digits in ``A`` and ``B``; there the steps
 are taken one by one (``momentum_idle_by_steps``), which is the rule itself.
@@ -79,7 +79,7 @@ def log_of(one_minus_x):
 def plain_idle_factors(one_minus_rho, log_rho, n):
     """``(rho^n, sum_{m<n} rho^(2m), sum_{m=1}^{n} rho^m)`` of ``n`` idle plain steps.
 
-    ``one_minus_rho = alpha q``, ``log_rho = log_of(one_minus_rho)``.
+    ``one_minus_rho = eta q``, ``log_rho = log_of(one_minus_rho)``.
     """
     if one_minus_rho == 0.0:
         return 1.0, float(n), float(n)
@@ -96,18 +96,18 @@ def plain_idle(theta, rho_n, squares, total):
 
 
 @njit(cache=True, inline="always")
-def momentum_idle_constants(q, alpha, beta, nesterov=False):
+def momentum_idle_constants(q, eta, beta, nesterov=False):
     """Of one column: how its idle steps are computed, its eigenvalues and their logarithms.
 
     Returns ``(kind, lambda_1, lambda_2, 1 - lambda_1, re lambda_1, re lambda_2,
     log_of(re(1 - lambda_1)), log(re lambda_2))``. ``1 - lambda_1`` (about
-    ``alpha q`` when small) is computed without cancellation from
-    ``(1 - lambda_1)(1 - lambda_2) = alpha (1 - beta) q``, which holds for
+    ``eta q`` when small) is computed without cancellation from
+    ``(1 - lambda_1)(1 - lambda_2) = eta (1 - beta) q``, which holds for
     Nesterov's look-ahead steps too (``nesterov``: trace ``1 + beta - u (1 +
-    beta)``, determinant ``beta (1 - u)``, with ``u = alpha (1 - beta) q``).
+    beta)``, determinant ``beta (1 - u)``, with ``u = eta (1 - beta) q``).
     Scalar arithmetic: whole-array NumPy expressions here took seconds to compile.
     """
-    u = alpha * (1.0 - beta) * q
+    u = eta * (1.0 - beta) * q
     trace = 1.0 + beta - u * (1.0 + beta) if nesterov else 1.0 + beta - u
     determinant = beta * (1.0 - u) if nesterov else beta
     root = cmath.sqrt(complex(trace * trace - 4.0 * determinant))
@@ -143,14 +143,14 @@ def momentum_idle_factors(lambda_1, lambda_2, one_minus_lambda_1, log_1, log_2, 
 
 
 @njit(cache=True, inline="always")
-def momentum_idle(theta, v, q, alpha, beta, lambda_1, lambda_2, factors, nesterov=False):
+def momentum_idle(theta, v, q, eta, beta, lambda_1, lambda_2, factors, nesterov=False):
     """Apply ``momentum_idle_factors`` to one coordinate: ``(theta_n, v_n, squares, total)``.
 
     ``theta_m = a lambda_1^m + b lambda_2^m``, ``a`` and ``b`` from ``theta_0``
     and ``theta_1``; the same for ``v``.
     """
     p1, p2, s11, s12, s22, s1, s2 = factors
-    theta_1, v_1 = velocity_coordinate(theta, v, q * theta, alpha, beta, nesterov)
+    theta_1, v_1 = velocity_coordinate(theta, v, q * theta, eta, beta, nesterov)
     difference = lambda_1 - lambda_2
     a = (theta_1 - lambda_2 * theta) / difference
     b = (lambda_1 * theta - theta_1) / difference
@@ -174,22 +174,22 @@ def complex_momentum_factors(lambda_1, lambda_2, n):
 
 
 @njit(cache=True)
-def plain_idle_by_steps(theta, q, alpha, n):
+def plain_idle_by_steps(theta, q, eta, n):
     """The definition of ``plain_idle``: the rule, ``n`` times."""
     squares = total = 0.0
     for _ in range(n):
         squares += theta * theta
-        theta = gradient_descent_coordinate(theta, q * theta, alpha)
+        theta = gradient_descent_coordinate(theta, q * theta, eta)
         total += theta
     return theta, squares, total
 
 
 @njit(cache=True)
-def momentum_idle_by_steps(theta, v, q, alpha, beta, n, nesterov=False):
+def momentum_idle_by_steps(theta, v, q, eta, beta, n, nesterov=False):
     """The definition of ``momentum_idle``: the rule, ``n`` times."""
     squares = total = 0.0
     for _ in range(n):
         squares += theta * theta
-        theta, v = velocity_coordinate(theta, v, q * theta, alpha, beta, nesterov)
+        theta, v = velocity_coordinate(theta, v, q * theta, eta, beta, nesterov)
         total += theta
     return theta, v, squares, total

@@ -12,6 +12,9 @@ from sklearn.utils.validation import _check_sample_weight, check_array, check_is
 
 from ._losses import objective, raw_output
 
+#: LogisticRegression's tolerance when it defines the optimum (its default, 1e-4, stops short)
+TIGHT_TOL = 1e-10
+
 
 def training_data(estimator, X, y, sample_weight=None):
     """``(X, y, weights, targets)`` as ``estimator`` trains on them (class weights included)."""
@@ -38,30 +41,34 @@ def training_objective(estimator, X, y, sample_weight=None, coef=None, intercept
     return float(objective(loss, raw, targets, sample_weight, coef_2d, estimator.alpha))
 
 
+def scikit_learn_solver(estimator, y, total_weight):
+    """scikit-learn's estimator of ``estimator``'s objective, unfitted, with its default solver.
+
+    ``LinearRegression`` (``alpha=0``) or ``Ridge(alpha * n_targets * total_weight)``
+    for the regressor; ``LogisticRegression`` with ``C = 1 / (2 alpha total_weight)``
+    (no penalty when ``alpha=0``) for the classifier.
+    """
+    fit_intercept = estimator.fit_intercept
+    if is_classifier(estimator):
+        C = 1.0 / (2.0 * estimator.alpha * total_weight) if estimator.alpha > 0 else np.inf
+        return LogisticRegression(C=C, fit_intercept=fit_intercept)
+    if estimator.alpha > 0:
+        n_targets = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+        return Ridge(alpha=estimator.alpha * n_targets * total_weight, fit_intercept=fit_intercept)
+    return LinearRegression(fit_intercept=fit_intercept)
+
+
 def reference_solution(estimator, X, y, sample_weight=None):
     """scikit-learn's minimizer of ``estimator``'s objective, fitted on ``(X, y)``.
 
-    ``LinearRegression`` (``alpha=0``) or ``Ridge(alpha * n_targets * sum(w))``
-    for the regressor; ``LogisticRegression`` with ``C = 1 / (2 alpha sum(w))``
-    (no penalty when ``alpha=0``) for the classifier.
+    ``scikit_learn_solver``'s estimator, with ``tol=TIGHT_TOL`` for
+    ``LogisticRegression``: this solve defines the optimum.
     """
     check_is_fitted(estimator)  # its classes and class weights define the objective
     X, y, sample_weight, _ = training_data(estimator, X, y, sample_weight)
-    total_weight = sample_weight.sum()
-    fit_intercept = estimator.fit_intercept
+    reference = scikit_learn_solver(estimator, y, sample_weight.sum())
     if is_classifier(estimator):
-        if estimator.alpha > 0:
-            C = 1.0 / (2.0 * estimator.alpha * total_weight)
-            reference = LogisticRegression(C=C, fit_intercept=fit_intercept, tol=1e-10)
-        else:
-            reference = LogisticRegression(C=np.inf, fit_intercept=fit_intercept, tol=1e-10)
-        reference.set_params(max_iter=10_000)
-    elif estimator.alpha > 0:
-        n_targets = 1 if np.ndim(y) == 1 else np.shape(y)[1]
-        reference = Ridge(alpha=estimator.alpha * n_targets * total_weight,
-                          fit_intercept=fit_intercept)  # fmt: skip
-    else:
-        reference = LinearRegression(fit_intercept=fit_intercept)
+        reference.set_params(tol=TIGHT_TOL, max_iter=10_000)
     return reference.fit(X, y, sample_weight=sample_weight)
 
 

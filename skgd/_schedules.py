@@ -1,13 +1,13 @@
-"""Step-size schedules: how the step ``alpha`` evolves from its initial value ``alpha0``.
+"""Step-size schedules: how the step ``eta`` evolves from its initial value ``eta0``.
 
-* ``"constant"``: ``alpha_t = alpha0``.
-* ``"invscaling"``: ``alpha_t = alpha0 / t ** power_t`` at step ``t`` (1-based).
-* ``"adaptive"``: ``alpha0`` until ``n_iter_no_change`` epochs in a row fail to
+* ``"constant"``: ``eta_t = eta0``.
+* ``"invscaling"``: ``eta_t = eta0 / t ** power_t`` at step ``t`` (1-based).
+* ``"adaptive"``: ``eta0`` until ``n_iter_no_change`` epochs in a row fail to
   improve the objective by ``tol`` (relative) and the fit is not yet within
-  ``tol`` of the optimum (``_stopping``); then ``alpha`` is divided by 5 and the
+  ``tol`` of the optimum (``_stopping``); then ``eta`` is divided by 5 and the
   count restarts. A fit that cannot certify its gap (early stopping) stops when
-  a plateau is reached with ``alpha`` already below
-  ``alpha0 * ADAPTIVE_MIN_FRACTION``.
+  a plateau is reached with ``eta`` already below
+  ``eta0 * ADAPTIVE_MIN_FRACTION``.
 
 Per-step schedules run inside the compiled epoch (``step_size``); the adaptive
 one acts between epochs (``Plateau`` detects the plateau, ``reduce_on_plateau``
@@ -23,11 +23,11 @@ SCHEDULES = ("constant", "invscaling", "adaptive")
 
 
 @njit(cache=True)
-def step_size(alpha, t, power_t):
-    """Step size of step ``t``: ``alpha / t ** power_t`` (``power_t = 0`` keeps it constant)."""
+def step_size(eta, t, power_t):
+    """Step size of step ``t``: ``eta / t ** power_t`` (``power_t = 0`` keeps it constant)."""
     if power_t == 0.0:
-        return alpha
-    return alpha / t**power_t
+        return eta
+    return eta / t**power_t
 
 
 class Plateau:
@@ -67,17 +67,17 @@ class Plateau:
         self.n_stalled_epochs = 0
 
 
-def reduce_on_plateau(alpha, alpha0, limited=True):
+def reduce_on_plateau(eta, eta0, limited=True):
     """The adaptive schedule's next step size, or None when it has run out.
 
     ``limited``: a fit that cannot certify its gap stops once the step is below
-    ``alpha0 * ADAPTIVE_MIN_FRACTION``; a certified fit divides as long as it runs.
+    ``eta0 * ADAPTIVE_MIN_FRACTION``; a certified fit divides as long as it runs.
     """
-    if limited and alpha < alpha0 * ADAPTIVE_MIN_FRACTION:
+    if limited and eta < eta0 * ADAPTIVE_MIN_FRACTION:
         return None
-    return alpha / ADAPTIVE_DIVISOR
+    return eta / ADAPTIVE_DIVISOR
 
 
-def restore_after_plateau(alpha, alpha0):
-    """Undo one of the adaptive schedule's divisions, never beyond ``alpha0``."""
-    return min(alpha * ADAPTIVE_DIVISOR, alpha0)
+def restore_after_plateau(eta, eta0):
+    """Undo one of the adaptive schedule's divisions, never beyond ``eta0``."""
+    return min(eta * ADAPTIVE_DIVISOR, eta0)

@@ -14,18 +14,18 @@ curvature of the objective that one step sees:
   ``L_b = n (b - 1) / (b (n - 1)) * L + (n - b) / (b (n - 1)) * L_max``.
 
 Momentum in the form ``v = beta v + (1 - beta) g`` moves, once ``v`` has built up,
-by ``alpha * g`` per step along a steady gradient, yet its first step is only
-``alpha (1 - beta) g``. With full batches it takes ``alpha = 1 / ((1 - beta) L)``,
+by ``eta * g`` per step along a steady gradient, yet its first step is only
+``eta (1 - beta) g``. With full batches it takes ``eta = 1 / ((1 - beta) L)``,
 so its first step equals plain gradient descent's and its long-run step is
 ``1 / (1 - beta)`` times longer; this is within the heavy-ball stability limit
-``alpha (1 - beta) L < 2 (1 + beta)``. With noisy batches that long-run step
-amplifies the noise as a plain step of ``alpha`` would (10 / L_b diverged on
-200,000 x 100 data), so it takes ``alpha = 1 / L_b``.
+``eta (1 - beta) L < 2 (1 + beta)``. With noisy batches that long-run step
+amplifies the noise as a plain step of ``eta`` would (10 / L_b diverged on
+200,000 x 100 data), so it takes ``eta = 1 / L_b``.
 
 Nesterov's look-ahead steps are momentum's, and take momentum's step.
 
 RMSprop, Adam and AdaMax move every coordinate by about
-``alpha`` per step whatever the gradient's scale, so their step is a length,
+``eta`` per step whatever the gradient's scale, so their step is a length,
 read off the first safe gradient step from zero, ``|grad J(0)| / L``
 (coordinates with a zero gradient left out):
 
@@ -34,11 +34,11 @@ read off the first safe gradient step from zero, ``|grad J(0)| / L``
   while irrelevant ones are not kicked as far as the largest one moves (with
   the largest coordinate instead, 90 irrelevant features of ``make_regression``
   jittered so much that 10 epochs ended 400 times above the optimum);
-* RMSprop has no bias correction, so its first step is ``alpha / sqrt(1 - beta2)``
-  long, shrinking to ``alpha`` as ``s`` fills. It takes ``sqrt(1 - beta2)`` times
+* RMSprop has no bias correction, so its first step is ``eta / sqrt(1 - beta2)``
+  long, shrinking to ``eta`` as ``s`` fills. It takes ``sqrt(1 - beta2)`` times
   the largest coordinate, so that no first step is longer than plain gradient
   descent's;
-* AdaMax takes Adam's step (its first step is ``alpha`` long too).
+* AdaMax takes Adam's step (its first step is ``eta`` long too).
 
 The adaptive schedule then shrinks either step as the fit settles.
 """
@@ -206,7 +206,7 @@ def plain_step(rule, smoothness, beta, full_batch):
     """The step of plain gradient steps (``1 / L``) or of momentum, for smoothness ``L``."""
     if rule in MOMENTUM_RULES and full_batch:
         return 1.0 / ((1.0 - beta) * smoothness)
-    return 1.0 / smoothness  # noisy momentum: its long-run step alpha must stay safe
+    return 1.0 / smoothness  # noisy momentum: its long-run step eta must stay safe
 
 
 def auto_learning_rate(
@@ -245,6 +245,6 @@ def auto_learning_rate(
     if first_step.size == 0:
         return 1.0  # zero gradient: already at the optimum
     if rule == RMSPROP:
-        # Without bias correction its first step is alpha / sqrt(1 - beta2) long.
+        # Without bias correction its first step is eta / sqrt(1 - beta2) long.
         return float(np.max(first_step)) * np.sqrt(1.0 - beta2)
-    return float(np.median(first_step))  # Adam, AdaMax: a first step alpha long
+    return float(np.median(first_step))  # Adam, AdaMax: a first step eta long

@@ -6,12 +6,13 @@ import sys
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes
-from sklearn.linear_model import LinearRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import mean_squared_error
 from sklearn.preprocessing import StandardScaler
 
 from skgd import compare_optimizers
 from skgd._cli import main
+from skgd._compare import format_comparison
 
 
 def test_compare_optimizers_rows_against_the_closed_form():
@@ -26,6 +27,25 @@ def test_compare_optimizers_rows_against_the_closed_form():
         assert row["objective"] == pytest.approx(expected, rel=1e-10)
         assert row["gap"] == pytest.approx((expected - optimum) / optimum, rel=1e-6)
         assert 0 <= row["gap"] < 0.01 and row["epochs"] == row["estimator"].n_iter_
+
+
+def test_the_timed_reference_is_scikit_learns_default_solver():
+    """The time shown is LogisticRegression's with its defaults, not that of the tight solve."""
+    X, y = load_diabetes(return_X_y=True)
+    labels = np.where(y > 140, "high", "low")
+    rows = compare_optimizers(X, labels, optimizers=["adam"], alpha=1e-3)
+    timed = rows[0]["estimator"]
+    defaults = LogisticRegression().get_params()
+    params = timed.get_params()
+    assert params["C"] == pytest.approx(1 / (2 * 1e-3 * len(y)))
+    assert {k: v for k, v in params.items() if k != "C"} == {
+        k: v for k, v in defaults.items() if k != "C"
+    }
+    assert rows[0]["objective"] >= rows[0]["optimum"] * (1 - 1e-12)
+    assert rows[0]["gap"] == pytest.approx(
+        (rows[0]["objective"] - rows[0]["optimum"]) / rows[0]["optimum"]
+    )
+    assert "tol=0.0001, timed like the skgd fits" in format_comparison(rows)
 
 
 def test_compare_optimizers_classification_and_errors():
@@ -43,7 +63,9 @@ def test_command_prints_the_table(capsys):
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
     assert lines[0].startswith("| model | final objective | gap to optimum | epochs | seconds |")
-    assert [line.split("|")[1].strip() for line in lines[2:]] == ["closed form", "sgd", "momentum"]
+    table = [line for line in lines if line.startswith("|")]
+    assert [line.split("|")[1].strip() for line in table[2:]] == ["closed form", "sgd", "momentum"]
+    assert "closed form: scikit-learn's LinearRegression, timed" in captured.out
     assert "fitted momentum in" in captured.err  # progress, one line per optimizer
 
 
