@@ -176,7 +176,7 @@ class LossCurveDisplay:
             raise ValueError("kind='gap' needs the optimum: pass X and y, or optimum=.")
         plt = _pyplot()
         if ax is None:
-            _, ax = plt.subplots()
+            _, ax = plt.subplots(layout="constrained")  # room for an outside legend
         offset = self.optimum if kind == "gap" else 0.0
         self.lines_ = {}
         for name, curve in self.loss_curves.items():
@@ -389,7 +389,7 @@ class OptimizerPathDisplay:
         """
         plt = _pyplot()
         if ax is None:
-            _, ax = plt.subplots()
+            _, ax = plt.subplots(layout="constrained")  # room for an outside legend
         first, second, values = self.grid
         excess = values - values.min()
         positive = excess[excess > 0]

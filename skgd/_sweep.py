@@ -86,7 +86,7 @@ class LearningRateSweepDisplay:
         """
         plt = _pyplot()
         if ax is None:
-            _, ax = plt.subplots()
+            _, ax = plt.subplots(layout="constrained")  # room for an outside legend
         rates = np.asarray(self.learning_rates, dtype=float)
         self.lines_ = {}
         for name, gaps in self.gaps.items():
