@@ -200,13 +200,15 @@ class LearningRateSweepDisplay:
         rates = _check_rates(learning_rates)
         gaps = {}
         for optimizer in optimizers:
-            gaps[optimizer] = np.array([
-                np.inf if (result := minimize(function.fun, x0, jac=function.jac,
-                                              optimizer=optimizer, learning_rate=rate,
-                                              max_iter=max_iter, tol=None, **params)).status
-                == NON_FINITE else float(result.fun) - function.minimum
-                for rate in rates
-            ])  # fmt: skip
+            gaps[optimizer] = np.empty(len(rates))
+            for index, rate in enumerate(rates):
+                # steps too long for the function overflow: that is what the sweep shows
+                with np.errstate(over="ignore", invalid="ignore"):
+                    result = minimize(function.fun, x0, jac=function.jac, optimizer=optimizer,
+                                      learning_rate=rate, max_iter=max_iter, tol=None,
+                                      **params)  # fmt: skip
+                diverged = result.status == NON_FINITE
+                gaps[optimizer][index] = np.inf if diverged else result.fun - function.minimum
         display = cls(learning_rates=rates, gaps=gaps, ylabel="f(x) − f*")
         return display.plot(ax=ax, legend_loc=legend_loc)
 
