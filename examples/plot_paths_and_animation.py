@@ -73,8 +73,9 @@ for name, result in {**valley_paths, **banana_paths}.items():
 # player for a notebook (``to_html5_video`` would need ffmpeg). Its frames are
 # step numbers, each drawn by ``draw_until``: three of them side by side.
 display = OptimizerPathDisplay.from_minimize(valley_paths, valley)
-animation = display.animate(frames=40, interval=100)
-print(f"{len(display.frame_steps_)} frames, steps {list(display.frame_steps_[:4])} ...")
+animation = display.animate(frames=30, interval=100)
+html = animation.to_jshtml()  # in a notebook: IPython.display.HTML(html)
+print(f"{len(display.frame_steps_)} frames at steps {display.frame_steps_.tolist()}")
 plt.close(display.figure_)
 
 fig, axes = plt.subplots(1, 3, figsize=(12, 5), layout="constrained")

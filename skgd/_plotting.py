@@ -186,7 +186,7 @@ class LossCurveDisplay:
             else:
                 xs = np.asarray(self.x_values[name], dtype=float)
             # a per-step curve has thousands of points: thin lines keep its noise readable
-            width = 0.6 if len(curve) > 500 else 1.5
+            width = 0.6 if self.x == "steps" and len(curve) > 500 else 1.5
             (self.lines_[name],) = ax.plot(xs, curve - offset, label=name, linewidth=width)
         self.optimum_line_ = None
         if self.optimum is not None and kind == "objective":
@@ -331,6 +331,11 @@ class OptimizerPathDisplay:
         The contours.
     legend_ : matplotlib Legend
         The legend.
+    frame_steps_ : ndarray of int
+        After :meth:`animate`, the step number of each frame.
+    step_text_ : matplotlib Text
+        After :meth:`draw_until` (or a frame of :meth:`animate`), the caption
+        "step k".
     ax_ : matplotlib Axes
         The axes drawn on.
     figure_ : matplotlib Figure
