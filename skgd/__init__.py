@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "GDClassifier": "._classifier",
     "GDLinearRegressor": "._regressor",
+    "LearningRateSweepDisplay": "._sweep",
     "LossCurveDisplay": "._plotting",
     "OptimizerPathDisplay": "._plotting",
     "compare_optimizers": "._compare",

@@ -41,30 +41,87 @@ def _named(estimators):
     return dict(estimators)
 
 
+_X_AXES = {"epochs": "epoch", "steps": "step", "seconds": "seconds of training"}
+_KINDS = ("objective", "gap")
+
+
+def _check_option(name, value, options):
+    if value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}, got {value!r}.")
+
+
+def _legend(ax, legend_loc):
+    """A legend that hides no curve: matplotlib's emptiest corner, or right of the axes."""
+    if legend_loc == "outside":
+        return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    return ax.legend(loc=legend_loc)
+
+
+def _curve(estimator, x):
+    """``(x values, objective values)`` of one fit along the chosen x-axis."""
+    if x == "seconds":
+        return np.asarray(estimator.time_curve_, dtype=float), np.asarray(estimator.loss_curve_)
+    if x == "steps" and hasattr(estimator, "step_loss_curve_"):
+        steps = np.arange(1, len(estimator.step_loss_curve_) + 1) * estimator.record_stride_
+        return steps, np.asarray(estimator.step_loss_curve_)
+    losses = np.asarray(estimator.loss_curve_)
+    epochs = np.arange(1, len(losses) + 1)
+    if x == "steps":  # no per-step record: the epochs' ends, the fit's steps spread evenly
+        return epochs * (estimator.t_ / max(estimator.n_iter_, 1)), losses
+    return epochs, losses
+
+
 class LossCurveDisplay:
-    """Loss curves (``loss_curve_``) of fitted skgd estimators, with the optimum for reference.
+    """Loss curves of fitted skgd estimators: the objective, or its distance to the optimum.
 
     Build it with :meth:`from_estimator` or :meth:`from_estimators`; the
     constructor takes the data directly.
 
+    Two views (``kind``):
+
+    - ``"objective"``: the objective :math:`J` along the fit, with its optimum
+      :math:`J^*` (from the closed form or ``LogisticRegression``) as a dashed
+      line;
+    - ``"gap"``: :math:`J - J^*` on a logarithmic axis, where a linear rate of
+      convergence is a straight line and the last digits of the gap show.
+
+    Three x-axes (``x``): ``"epochs"`` (``loss_curve_``, one value per epoch),
+    ``"steps"`` (with ``record_steps=True``, ``step_loss_curve_``: each step's
+    batch objective, the noisy per-step view; otherwise the epochs' values at
+    the step ending each epoch) and ``"seconds"`` (``loss_curve_`` against
+    ``time_curve_``, the seconds of training; the first fit in a Python process
+    includes the compilation of its loops).
+
     Parameters
     ----------
-    loss_curves : dict of str to list of float
-        One loss curve per name, one value per epoch.
+    loss_curves : dict of str to array-like of float
+        One curve of objective values per name.
     optimum : float or None, default=None
-        The lowest value of the objective (from the closed form or
-        ``LogisticRegression``), drawn as a horizontal line.
+        The lowest value of the objective, drawn as a horizontal line in the
+        ``"objective"`` view and subtracted in the ``"gap"`` view.
+    x_values : dict of str to array-like of float, default=None
+        The x-coordinate of each value of ``loss_curves``, per name; None
+        numbers the values 1, 2, ... (epochs).
+    x : {"epochs", "steps", "seconds"}, default="epochs"
+        What ``x_values`` count, for the axis label.
 
     Attributes
     ----------
     lines_ : dict of str to matplotlib Line2D
         The curve drawn for each name.
     optimum_line_ : matplotlib Line2D or None
-        The reference line.
+        The reference line (``"objective"`` view with a known optimum only).
+    legend_ : matplotlib Legend
+        The legend.
     ax_ : matplotlib Axes
         The axes drawn on.
     figure_ : matplotlib Figure
         The figure holding ``ax_``.
+
+    See Also
+    --------
+    OptimizerPathDisplay : The paths of two coefficients over the objective's contours.
+    LearningRateSweepDisplay : The final gap of several optimizers against the step size.
 
     Examples
     --------
@@ -79,49 +136,75 @@ class LossCurveDisplay:
     >>> display = LossCurveDisplay.from_estimators(fits, X, y)
     >>> sorted(display.lines_)
     ['adam', 'sgd']
+    >>> gaps = LossCurveDisplay.from_estimators(fits, X, y, kind="gap", x="seconds")
+    >>> gaps.ax_.get_xlabel()
+    'seconds of training'
     """
 
-    def __init__(self, *, loss_curves, optimum=None):
+    def __init__(self, *, loss_curves, optimum=None, x_values=None, x="epochs"):
         self.loss_curves = loss_curves
         self.optimum = optimum
+        self.x_values = x_values
+        self.x = x
 
-    def plot(self, ax=None, *, log_scale=True):
+    def plot(self, ax=None, *, kind="objective", log_scale=True, legend_loc="best"):
         """Draw the curves.
 
         Parameters
         ----------
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure when None.
+        kind : {"objective", "gap"}, default="objective"
+            Draw the objective, or its excess over ``optimum`` (which must
+            then be known). Gaps at or below zero (a batch's objective can be
+            below the optimum of the whole objective) are left out by the
+            logarithmic axis.
         log_scale : bool, default=True
-            Draw the objective on a logarithmic axis.
+            Draw the y-axis on a logarithmic scale.
+        legend_loc : str, default="best"
+            Where the legend goes: any ``loc`` of matplotlib's ``Axes.legend``
+            (``"best"`` picks the corner the curves leave emptiest), or
+            ``"outside"``, right of the axes.
 
         Returns
         -------
         self : LossCurveDisplay
         """
+        _check_option("kind", kind, _KINDS)
+        _check_option("x", self.x, tuple(_X_AXES))
+        if kind == "gap" and self.optimum is None:
+            raise ValueError("kind='gap' needs the optimum: pass X and y, or optimum=.")
         plt = _pyplot()
         if ax is None:
-            _, ax = plt.subplots()
+            _, ax = plt.subplots(layout="constrained")  # room for an outside legend
+        offset = self.optimum if kind == "gap" else 0.0
         self.lines_ = {}
         for name, curve in self.loss_curves.items():
-            epochs = np.arange(1, len(curve) + 1)
-            (self.lines_[name],) = ax.plot(epochs, curve, label=name)
+            curve = np.asarray(curve, dtype=float)
+            if self.x_values is None:
+                xs = np.arange(1, len(curve) + 1)
+            else:
+                xs = np.asarray(self.x_values[name], dtype=float)
+            # a per-step curve has thousands of points: thin lines keep its noise readable
+            width = 0.6 if self.x == "steps" and len(curve) > 500 else 1.5
+            (self.lines_[name],) = ax.plot(xs, curve - offset, label=name, linewidth=width)
         self.optimum_line_ = None
-        if self.optimum is not None:
+        if self.optimum is not None and kind == "objective":
             self.optimum_line_ = ax.axhline(
                 self.optimum, color="black", linestyle="--", linewidth=1, label="optimum"
             )
         if log_scale:
             ax.set_yscale("log")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("objective (mean loss + penalty)")
-        ax.legend()
+        ax.set_xlabel(_X_AXES[self.x])
+        ax.set_ylabel("objective − optimum" if kind == "gap" else "objective (mean loss + penalty)")
+        self.legend_ = _legend(ax, legend_loc)
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
     @classmethod
     def from_estimator(cls, estimator, X=None, y=None, *, sample_weight=None, name=None,
-                       ax=None, log_scale=True):  # fmt: skip
+                       kind="objective", x="epochs", ax=None, log_scale=True,
+                       legend_loc="best"):  # fmt: skip
         """Draw one fitted estimator's loss curve.
 
         Parameters
@@ -130,27 +213,39 @@ class LossCurveDisplay:
             A fitted estimator.
         X, y : array-like, default=None
             The training data; when given, the optimum of the same objective
-            (closed form or ``LogisticRegression``) is drawn as a reference.
+            (closed form or ``LogisticRegression``) is computed, as a reference
+            line or for ``kind="gap"``.
         sample_weight : array-like of shape (n_samples,), default=None
             The training weights, for the optimum.
         name : str, default=None
             Legend entry; the optimizer's name when None.
+        kind : {"objective", "gap"}, default="objective"
+            The objective, or objective − optimum (which needs ``X`` and ``y``).
+        x : {"epochs", "steps", "seconds"}, default="epochs"
+            The x-axis: epochs (``loss_curve_``); steps (``step_loss_curve_``
+            when the fit had ``record_steps=True``, else ``loss_curve_`` at
+            epoch ``k`` drawn at step ``k * t_ / n_iter_``); or seconds
+            (``loss_curve_`` against ``time_curve_``).
         ax : matplotlib Axes, default=None
             Axes to draw on.
         log_scale : bool, default=True
-            Draw the objective on a logarithmic axis.
+            Draw the y-axis on a logarithmic scale.
+        legend_loc : str, default="best"
+            Any ``loc`` of matplotlib's legend, or ``"outside"`` (right of the axes).
 
         Returns
         -------
         display : LossCurveDisplay
         """
         name = estimator.optimizer if name is None else name
-        return cls.from_estimators({name: estimator}, X, y, sample_weight=sample_weight, ax=ax,
-                                   log_scale=log_scale)  # fmt: skip
+        return cls.from_estimators({name: estimator}, X, y, sample_weight=sample_weight, kind=kind,
+                                   x=x, ax=ax, log_scale=log_scale,
+                                   legend_loc=legend_loc)  # fmt: skip
 
     @classmethod
-    def from_estimators(cls, estimators, X=None, y=None, *, sample_weight=None, ax=None,
-                        log_scale=True):  # fmt: skip
+    def from_estimators(cls, estimators, X=None, y=None, *, sample_weight=None,
+                        kind="objective", x="epochs", ax=None, log_scale=True,
+                        legend_loc="best"):  # fmt: skip
         """Draw several fitted estimators' loss curves on one axes.
 
         Parameters
@@ -159,50 +254,74 @@ class LossCurveDisplay:
             Fitted estimators; a list is labelled by each one's optimizer.
         X, y : array-like, default=None
             The training data; when given, the optimum of the first estimator's
-            objective is drawn as a reference.
+            objective is computed, as a reference line or for ``kind="gap"``.
         sample_weight : array-like of shape (n_samples,), default=None
             The training weights, for the optimum.
+        kind : {"objective", "gap"}, default="objective"
+            The objective, or objective − optimum (which needs ``X`` and ``y``).
+        x : {"epochs", "steps", "seconds"}, default="epochs"
+            The x-axis, as in :meth:`from_estimator`.
         ax : matplotlib Axes, default=None
             Axes to draw on.
         log_scale : bool, default=True
-            Draw the objective on a logarithmic axis.
+            Draw the y-axis on a logarithmic scale.
+        legend_loc : str, default="best"
+            Any ``loc`` of matplotlib's legend, or ``"outside"`` (right of the axes).
 
         Returns
         -------
         display : LossCurveDisplay
         """
+        _check_option("kind", kind, _KINDS)
+        _check_option("x", x, tuple(_X_AXES))
         estimators = _named(estimators)
+        if kind == "gap" and (X is None or y is None):
+            raise ValueError("kind='gap' needs the training data X and y, for the optimum.")
         optimum = None
         if X is not None and y is not None:
             first = next(iter(estimators.values()))
             optimum, _ = optimal_objective(first, X, y, sample_weight)
-        curves = {name: list(estimator.loss_curve_) for name, estimator in estimators.items()}
-        return cls(loss_curves=curves, optimum=optimum).plot(ax=ax, log_scale=log_scale)
+        curves, x_values = {}, {}
+        for name, estimator in estimators.items():
+            x_values[name], curves[name] = _curve(estimator, x)
+        return cls(loss_curves=curves, optimum=optimum, x_values=x_values, x=x).plot(
+            ax=ax, kind=kind, log_scale=log_scale, legend_loc=legend_loc
+        )
 
 
 class OptimizerPathDisplay:
-    """Paths of two coefficients during training, over the contours of the objective.
+    """Optimizer paths over the contours of the function they descend.
 
     The classic picture: plain gradient descent zig-zags across a narrow valley,
     momentum smooths the path, Adam moves every coordinate at a similar pace.
-    Fit with ``record_path=True``; build it with :meth:`from_estimator` or
-    :meth:`from_estimators`.
+    Build it with :meth:`from_estimator` or :meth:`from_estimators` (two
+    coefficients of estimators fitted with ``record_path=True``), or with
+    :meth:`from_minimize` (the paths of :func:`~skgd.minimize` on a function of
+    two variables). :meth:`animate` turns the drawing into an animation of the
+    paths growing step by step.
 
-    The contours show the objective as a function of the two chosen
-    coefficients with every other coefficient held at the optimum of the
+    For estimators, the contours show the objective as a function of the two
+    chosen coefficients with every other coefficient held at the optimum of the
     objective (closed form or ``LogisticRegression``), which is marked.
+
+    The axes have an equal aspect by default, so that a contour's shape and
+    orientation are those of the function: a valley of condition number 100 is
+    drawn ten times longer than wide, the same way in every panel.
 
     Parameters
     ----------
-    paths : dict of str to ndarray of shape (n_steps + 1, 2)
-        The two coefficients before the first step and after every step.
+    paths : dict of str to ndarray of shape (n_rows, 2)
+        The two coordinates along each path, the start first.
     grid : tuple of (ndarray, ndarray, ndarray)
-        ``(first, second, objective)``: the coefficient values along each axis
-        and the objective on that grid, shape (len(second), len(first)).
+        ``(first, second, values)``: the coordinates along each axis and the
+        function on that grid, shape (len(second), len(first)).
     optimum : ndarray of shape (2,)
-        The two coefficients at the optimum.
+        The two coordinates of the minimizer, marked with a star.
     labels : tuple of str
         Axis labels.
+    strides : dict of str to int, default=None
+        The steps between two rows of each path (an estimator's
+        ``record_stride_``); None is 1 for every path.
 
     Attributes
     ----------
@@ -210,19 +329,48 @@ class OptimizerPathDisplay:
         The path drawn for each name.
     contour_ : matplotlib ContourSet
         The contours.
+    legend_ : matplotlib Legend
+        The legend.
+    frame_steps_ : ndarray of int
+        After :meth:`animate`, the step number of each frame.
+    step_text_ : matplotlib Text
+        After :meth:`draw_until` (or a frame of :meth:`animate`), the caption
+        "step k".
     ax_ : matplotlib Axes
         The axes drawn on.
     figure_ : matplotlib Figure
         The figure holding ``ax_``.
+
+    See Also
+    --------
+    LossCurveDisplay : The objective along the fit.
+    skgd.minimize : The update rules on any function of a vector.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skgd import OptimizerPathDisplay, minimize
+    >>> from skgd.functions import quadratic
+    >>> problem = quadratic(condition_number=100.0)
+    >>> results = {rule: minimize(problem.fun, [-1.0, 2.0], jac=problem.jac, optimizer=rule,
+    ...                           learning_rate=0.015, max_iter=50, tol=None)
+    ...            for rule in ("batch", "momentum")}
+    >>> display = OptimizerPathDisplay.from_minimize(results, problem)
+    >>> display.ax_.get_aspect()
+    1.0
+    >>> animation = display.animate(frames=10)
+    >>> html = animation.to_jshtml()  # for a notebook; animation.save("paths.gif") for a file
     """
 
-    def __init__(self, *, paths, grid, optimum, labels):
+    def __init__(self, *, paths, grid, optimum, labels, strides=None):
         self.paths = paths
         self.grid = grid
         self.optimum = optimum
         self.labels = labels
+        self.strides = strides
 
-    def plot(self, ax=None, *, levels=25):
+    def plot(self, ax=None, *, levels=25, equal_aspect=True, legend_loc="best"):
         """Draw the contours and the paths.
 
         Parameters
@@ -230,8 +378,15 @@ class OptimizerPathDisplay:
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure when None.
         levels : int, default=25
-            Number of contour levels (spaced evenly in the logarithm of the
-            objective's excess over its optimum, so the valley floor shows).
+            Number of contour levels, spaced evenly in the logarithm of the
+            function's excess over its lowest value on the grid, so that the
+            valley floor shows as well as the walls (Rosenbrock's valley
+            needs it).
+        equal_aspect : bool, default=True
+            One unit is as long on both axes, so that contours keep their
+            shape; False lets the axes fill their box.
+        legend_loc : str, default="best"
+            Any ``loc`` of matplotlib's legend, or ``"outside"`` (right of the axes).
 
         Returns
         -------
@@ -239,7 +394,7 @@ class OptimizerPathDisplay:
         """
         plt = _pyplot()
         if ax is None:
-            _, ax = plt.subplots()
+            _, ax = plt.subplots(layout="constrained")  # room for an outside legend
         first, second, values = self.grid
         excess = values - values.min()
         positive = excess[excess > 0]
@@ -252,16 +407,153 @@ class OptimizerPathDisplay:
             (self.lines_[name],) = ax.plot(path[:, 0], path[:, 1], marker=".", markersize=3,
                                            linewidth=1, label=name)  # fmt: skip
         ax.plot(*self.optimum, marker="*", markersize=12, color="black", linestyle="none",
-                label="optimum")  # fmt: skip
+                label="minimizer")  # fmt: skip
+        ax.set_xlim(first[0], first[-1])
+        ax.set_ylim(second[0], second[-1])
+        if equal_aspect:
+            ax.set_aspect("equal", adjustable="box")
         ax.set_xlabel(self.labels[0])
         ax.set_ylabel(self.labels[1])
-        ax.legend()
+        self.legend_ = _legend(ax, legend_loc)
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
+    def animate(self, *, frames=50, interval=100, repeat_delay=1000):
+        """An animation of the drawn paths growing, step by step.
+
+        Each frame draws every path up to one step number, the same for all
+        paths (a path that stopped earlier stays whole); the last frame shows
+        every path whole. Save it as a GIF with
+        ``animation.save("paths.gif", writer="pillow")`` (pillow comes with
+        matplotlib), or show it in a notebook with
+        ``IPython.display.HTML(animation.to_jshtml())``; ``to_html5_video``
+        would need ffmpeg. Keep a reference to the animation while it plays.
+
+        Parameters
+        ----------
+        frames : int, default=50
+            The most frames: the step numbers shown are spread evenly from 0
+            (the starts) to the longest path's last step, at most one frame per
+            step.
+        interval : int, default=100
+            Milliseconds between frames.
+        repeat_delay : int, default=1000
+            Milliseconds the last frame stays before the animation repeats.
+
+        Returns
+        -------
+        animation : matplotlib.animation.FuncAnimation
+            Its frames are the step numbers shown, also in ``frame_steps_``;
+            each is drawn by :meth:`draw_until`.
+        """
+        if not hasattr(self, "lines_"):
+            raise ValueError("Call plot (or a from_* constructor) before animate.")
+        if isinstance(frames, bool) or not isinstance(frames, int | np.integer) or frames < 2:
+            raise ValueError(f"frames must be an integer of at least 2, got {frames!r}.")
+        from matplotlib.animation import FuncAnimation
+
+        last_step = max((len(path) - 1) * stride for path, stride in self._strided())
+        self.frame_steps_ = np.unique(np.round(np.linspace(0, last_step, frames)).astype(int))
+        return FuncAnimation(self.figure_, self.draw_until, frames=self.frame_steps_,
+                             init_func=lambda: [], interval=interval,
+                             repeat_delay=repeat_delay)  # fmt: skip
+
+    def draw_until(self, step):
+        """Redraw every path up to step number ``step``: one frame of :meth:`animate`.
+
+        Parameters
+        ----------
+        step : int
+            The last step shown (0: the starts only); a path that ended
+            earlier is drawn whole.
+
+        Returns
+        -------
+        artists : list of matplotlib Artist
+            The redrawn lines and the caption ``step_text_`` ("step k").
+        """
+        if not hasattr(self, "lines_"):
+            raise ValueError("Call plot (or a from_* constructor) before draw_until.")
+        if not hasattr(self, "step_text_"):
+            self.step_text_ = self.ax_.text(0.02, 0.98, "", transform=self.ax_.transAxes,
+                                            va="top", ha="left", fontsize="small")  # fmt: skip
+        for line, (path, stride) in zip(self.lines_.values(), self._strided(), strict=True):
+            shown = path[: int(step) // stride + 1]
+            line.set_data(shown[:, 0], shown[:, 1])
+        self.step_text_.set_text(f"step {int(step)}")
+        return [*self.lines_.values(), self.step_text_]
+
+    def _strided(self):
+        """``(path, steps between its rows)`` per path, in the order of ``lines_``."""
+        strides = self.strides or {}
+        return [(path, strides.get(name, 1)) for name, path in self.paths.items()]
+
+    @classmethod
+    def from_minimize(cls, results, function, *, window=None, grid_resolution=200,
+                      labels=("x₀", "x₁"), ax=None, levels=25, equal_aspect=True,
+                      legend_loc="best"):  # fmt: skip
+        """Draw :func:`~skgd.minimize`'s paths over the contours of a function of two variables.
+
+        Parameters
+        ----------
+        results : dict of str to OptimizeResult or ndarray
+            Per name, a result of :func:`~skgd.minimize` (its ``path`` is
+            drawn) or a path of shape (n_rows, 2) itself.
+        function : TestFunction or callable
+            A :class:`~skgd.functions.TestFunction` (its minimizer is marked),
+            or ``fun`` alone; either way it must take a grid of points,
+            an array of shape (2, rows, columns).
+        window : tuple of 4 float, default=None
+            ``(left, right, bottom, top)`` of the drawing; None frames the
+            paths and the minimizer with a margin.
+        grid_resolution : int, default=200
+            Points along each axis of the contour grid.
+        labels : tuple of str, default=("x₀", "x₁")
+            Axis labels.
+        ax : matplotlib Axes, default=None
+            Axes to draw on.
+        levels : int, default=25
+            Number of contour levels (log-spaced, as in :meth:`plot`).
+        equal_aspect : bool, default=True
+            One unit as long on both axes.
+        legend_loc : str, default="best"
+            Any ``loc`` of matplotlib's legend, or ``"outside"``.
+
+        Returns
+        -------
+        display : OptimizerPathDisplay
+        """
+        fun = function.fun if hasattr(function, "fun") else function
+        if not callable(fun):
+            raise ValueError(f"function must be a TestFunction or a callable, got {function!r}.")
+        paths = {}
+        for name, result in dict(results).items():
+            path = np.asarray(getattr(result, "path", result), dtype=float)
+            if path.ndim != 2 or path.shape[1] != 2:
+                raise ValueError(
+                    f"results[{name!r}] must be a path of two variables, shape (n_rows, 2); "
+                    f"got shape {path.shape}."
+                )
+            paths[name] = path
+        minimizer = getattr(function, "minimizer", None)
+        optimum = np.full(2, np.nan) if minimizer is None else np.asarray(minimizer, dtype=float)
+        if window is None:
+            left, right, bottom, top = _window([*paths.values(), optimum[None, :]])
+        else:
+            if len(window) != 4 or not (window[0] < window[1] and window[2] < window[3]):
+                raise ValueError(f"window must be (left, right, bottom, top), got {window!r}.")
+            left, right, bottom, top = window
+        first = np.linspace(left, right, grid_resolution)
+        second = np.linspace(bottom, top, grid_resolution)
+        values = np.asarray(fun(np.stack(np.meshgrid(first, second))), dtype=float)
+        display = cls(paths=paths, grid=(first, second, values), optimum=optimum,
+                      labels=tuple(labels))  # fmt: skip
+        return display.plot(ax=ax, levels=levels, equal_aspect=equal_aspect, legend_loc=legend_loc)
+
     @classmethod
     def from_estimator(cls, estimator, X, y, *, coefficients=(0, 1), output=0,
-                       sample_weight=None, name=None, ax=None, grid_resolution=80):  # fmt: skip
+                       sample_weight=None, name=None, ax=None, grid_resolution=80,
+                       equal_aspect=True, legend_loc="best"):  # fmt: skip
         """Draw one estimator's path (fitted with ``record_path=True``).
 
         Parameters
@@ -282,6 +574,10 @@ class OptimizerPathDisplay:
             Axes to draw on.
         grid_resolution : int, default=80
             Points along each axis of the contour grid.
+        equal_aspect : bool, default=True
+            One unit as long on both axes.
+        legend_loc : str, default="best"
+            Any ``loc`` of matplotlib's legend, or ``"outside"``.
 
         Returns
         -------
@@ -290,11 +586,13 @@ class OptimizerPathDisplay:
         name = estimator.optimizer if name is None else name
         return cls.from_estimators({name: estimator}, X, y, coefficients=coefficients,
                                    output=output, sample_weight=sample_weight, ax=ax,
-                                   grid_resolution=grid_resolution)  # fmt: skip
+                                   grid_resolution=grid_resolution, equal_aspect=equal_aspect,
+                                   legend_loc=legend_loc)  # fmt: skip
 
     @classmethod
     def from_estimators(cls, estimators, X, y, *, coefficients=(0, 1), output=0,
-                        sample_weight=None, ax=None, grid_resolution=80):  # fmt: skip
+                        sample_weight=None, ax=None, grid_resolution=80, equal_aspect=True,
+                        legend_loc="best"):  # fmt: skip
         """Draw several estimators' paths on one axes (all fitted with ``record_path=True``).
 
         Parameters
@@ -314,6 +612,10 @@ class OptimizerPathDisplay:
             Axes to draw on.
         grid_resolution : int, default=80
             Points along each axis of the contour grid.
+        equal_aspect : bool, default=True
+            One unit as long on both axes.
+        legend_loc : str, default="best"
+            Any ``loc`` of matplotlib's legend, or ``"outside"``.
 
         Returns
         -------
@@ -342,7 +644,27 @@ class OptimizerPathDisplay:
         grid = _objective_grid(first_estimator, X, y, sample_weight, best, coefficients, output,
                                paths, optimum, grid_resolution)  # fmt: skip
         labels = tuple(_label(c) for c in coefficients)
-        return cls(paths=paths, grid=grid, optimum=optimum, labels=labels).plot(ax=ax)
+        strides = {name: estimator.record_stride_ for name, estimator in estimators.items()}
+        display = cls(paths=paths, grid=grid, optimum=optimum, labels=labels, strides=strides)
+        return display.plot(ax=ax, equal_aspect=equal_aspect, legend_loc=legend_loc)
+
+
+def _window(point_sets):
+    """``(left, right, bottom, top)`` framing the points with a margin, NaNs ignored.
+
+    The shorter side is widened to at least half the longer one: with an
+    equal aspect a narrow window would draw a sliver, and the contours around
+    the paths show where the valley's walls are.
+    """
+    points = np.vstack(point_sets)
+    points = points[np.all(np.isfinite(points), axis=1)]
+    low, high = points.min(axis=0), points.max(axis=0)
+    margin = 0.1 * np.maximum(high - low, 1e-3)
+    low, high = low - margin, high + margin
+    span = high - low
+    widen = np.maximum(0.5 * span.max() - span, 0.0) / 2
+    low, high = low - widen, high + widen
+    return low[0], high[0], low[1], high[1]
 
 
 def _check_coefficients(coefficients, output, estimator):
@@ -393,11 +715,8 @@ def _follow(estimator, coefficient, output, coef_path, intercept_path):
 def _objective_grid(estimator, X, y, sample_weight, best, coefficients, output, paths, optimum,
                     resolution):  # fmt: skip
     """The objective over a grid of the two coefficients, the others at the optimum."""
-    points = np.vstack([*paths.values(), optimum[None, :]])
-    low, high = points.min(axis=0), points.max(axis=0)
-    margin = 0.1 * np.maximum(high - low, 1e-3)
-    low, high = low - margin, high + margin
-    axes = [np.linspace(low[i], high[i], resolution) for i in range(2)]
+    left, right, bottom, top = _window([*paths.values(), optimum[None, :]])
+    axes = [np.linspace(left, right, resolution), np.linspace(bottom, top, resolution)]
     X, _, weights, targets = training_data(estimator, X, y, sample_weight)
     loss = estimator._loss_for(targets.shape[1])
     values = np.empty((resolution, resolution))
