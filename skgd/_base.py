@@ -28,6 +28,7 @@ from ._optimizers import (
     PRESETS,
     is_full_batch,
     samples_per_step,
+    state_size,
 )
 from ._orders import epoch_orders
 from ._path import PathRecorder
@@ -361,8 +362,8 @@ class BaseGD(BaseEstimator):
         solver_from_model(self._model, *self._preconditioner[:2], self._theta)
         self._iterate = np.empty_like(self._model)
         model_from_solver(self._theta, *self._preconditioner.maps, self._iterate)
-        self._first_moment = np.zeros_like(self._theta)
-        self._second_moment = np.zeros_like(self._theta)
+        self._state = np.zeros((state_size(self.optimizer), *self._theta.shape),
+                               dtype=self._theta.dtype)  # fmt: skip
         full = is_full_batch(samples_per_step(self.optimizer, self.batch_size, X),
                              X.shape[0])  # fmt: skip
         # Only a full batch's last gradient is the objective's (see _stopping).
@@ -514,8 +515,8 @@ class BaseGD(BaseEstimator):
         zero, constant = self._baseline_losses(targets, sample_weight)
         return constant if constant > 0 else zero
 
-    def _epoch(self, X, targets, sample_weight, order, batch, theta, model, first, second, t,
-               rule, alpha, power_t, path=None, average=None, n_averaged=0):  # fmt: skip
+    def _epoch(self, X, targets, sample_weight, order, batch, theta, model, state, t, rule,
+               alpha, power_t, path=None, average=None, n_averaged=0):  # fmt: skip
         loss = self._loss_for(targets.shape[1])
         if path is None:
             path = np.empty((0, theta.size), dtype=theta.dtype)
@@ -531,7 +532,7 @@ class BaseGD(BaseEstimator):
                 theta.shape[0], n_averaged > 0,
             )  # fmt: skip
         return kernel(compiled_view(X), targets, sample_weight, order, batch, theta, model,
-                      *self._preconditioner.maps, first, second, t, rule, alpha, power_t,
+                      *self._preconditioner.maps, state, t, rule, alpha, power_t,
                       self.beta, self.beta2, self.epsilon, loss, self.alpha,
                       self.fit_intercept, path, self._last_gradient, average, n_averaged,
                       *records)  # fmt: skip
@@ -620,8 +621,7 @@ class BaseGD(BaseEstimator):
         if hasattr(self, "_path"):
             self._path.truncate(n_path_rows)
         self.n_iter_ = n_epochs
-        self._first_moment[:] = 0.0
-        self._second_moment[:] = 0.0
+        self._state[:] = 0.0
         self._fitted_optimizer_config = None
         self._sync_coef()
 
@@ -666,7 +666,7 @@ class BaseGD(BaseEstimator):
         t_before = self.t_
         epoch_loss, self.t_, self._n_averaged = self._epoch(
             X, targets, sample_weight, order, batch, self._theta, self._iterate,
-            self._first_moment, self._second_moment, self.t_, rule, self._learning_rate_base,
+            self._state, self.t_, rule, self._learning_rate_base,
             power_t, path, self._average if self._n_averaged else None, self._n_averaged,
         )  # fmt: skip
         if self._n_averaged:
@@ -833,8 +833,7 @@ class BaseGD(BaseEstimator):
             )
         if model.dtype == self._model.dtype and np.array_equal(model, self._model):
             return
-        self._first_moment = self._first_moment.astype(dtype)
-        self._second_moment = self._second_moment.astype(dtype)
+        self._state = self._state.astype(dtype)
         self._model, self._iterate = model, model.copy()
         self._theta = np.empty_like(model)
         solver_from_model(self._model, *self._preconditioner[:2], self._theta)

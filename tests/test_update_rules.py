@@ -35,6 +35,7 @@ def by_hand(rule, gradient, A, Y, n_steps):
     v = np.zeros_like(theta)
     m = np.zeros_like(theta)
     s = np.zeros_like(theta)
+    s_max = np.zeros_like(theta)
     for t in range(1, n_steps + 1):
         g = gradient(A, Y, theta)
         if rule == "plain":
@@ -58,6 +59,16 @@ def by_hand(rule, gradient, A, Y, n_steps):
             m = BETA * m + (1 - BETA) * g
             s = np.maximum(BETA2 * s, np.abs(g) + EPSILON)
             theta = theta - LEARNING_RATE / (1 - BETA**t) * m / s
+        elif rule == "adagrad":
+            s = s + g**2
+            theta = theta - LEARNING_RATE * g / (np.sqrt(s) + EPSILON)
+        elif rule == "amsgrad":
+            m = BETA * m + (1 - BETA) * g
+            s = BETA2 * s + (1 - BETA2) * g**2
+            s_max = np.maximum(s_max, s)
+            theta = theta - LEARNING_RATE * (m / (1 - BETA**t)) / (
+                np.sqrt(s_max / (1 - BETA2**t)) + EPSILON
+            )
     return theta
 
 
@@ -70,8 +81,12 @@ RULE_OF = {
     "adam": "adam",
     "nesterov": "nesterov",
     "adamax": "adamax",
+    "adagrad": "adagrad",
+    "amsgrad": "amsgrad",
 }
-FULL_BATCH_RULES = ["batch", "momentum", "rmsprop", "adam", "nesterov", "adamax"]
+FULL_BATCH_RULES = [
+    "batch", "momentum", "rmsprop", "adam", "nesterov", "adamax", "adagrad", "amsgrad"
+]  # fmt: skip
 
 
 def full_batch(Estimator, optimizer, **params):
