@@ -392,7 +392,7 @@ class BaseGD(BaseEstimator):
                                   samples_per_step(self.optimizer, self.batch_size, X),
                                   self._loss_for(n_outputs), n_outputs, self.alpha, self.beta,
                                   self.beta2, self.fit_intercept, self._preconditioner,
-                                  chunked=chunked)  # fmt: skip
+                                  chunked=chunked, epsilon=self.epsilon)  # fmt: skip
 
     def _continue_optimizer(self, X, targets, sample_weight, chunked=False):
         """Keep the optimizer's state, unless its parameters changed since it was set up.

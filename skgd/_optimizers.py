@@ -34,14 +34,17 @@ NESTEROV = 4
 ADAMAX = 5
 ADAGRAD = 6
 AMSGRAD = 7
+ADADELTA = 8
 
 # How learning_rate="auto" picks a rule's step (``_step_size``): 1 / L for plain
 # gradient steps; momentum's; a length for the steps that move every coordinate
 # by about eta whatever the gradient's scale (the median first step; RMSprop's
 # without bias correction); a length spread over the fit for AdaGrad, whose
-# steps shrink as its sums of squares grow.
-PLAIN, VELOCITY, LENGTH, UNCORRECTED_LENGTH, ACCUMULATED_LENGTH = (
-    "plain", "velocity", "length", "uncorrected length", "accumulated length"
+# steps shrink as its sums of squares grow; a step in units of the gradient's
+# scale for AdaDelta, whose first step is sqrt(epsilon / (1 - beta2)) long per unit of eta.
+PLAIN, VELOCITY, LENGTH, UNCORRECTED_LENGTH, ACCUMULATED_LENGTH, UNIT_FREE_LENGTH = (
+    "plain", "velocity", "length", "uncorrected length", "accumulated length",
+    "unit-free length",
 )  # fmt: skip
 
 
@@ -70,6 +73,7 @@ RULES = {
     ADAMAX: Rule(("m", "u"), LENGTH),
     ADAGRAD: Rule(("s",), ACCUMULATED_LENGTH),
     AMSGRAD: Rule(("m", "s", "s_max"), LENGTH),
+    ADADELTA: Rule(("s", "u"), UNIT_FREE_LENGTH),
 }
 
 # Batching of a preset: every sample per step, one sample per step, or
@@ -90,6 +94,7 @@ PRESETS = {
     "adamax": (ADAMAX, MINI_BATCH),
     "adagrad": (ADAGRAD, MINI_BATCH),
     "amsgrad": (AMSGRAD, MINI_BATCH),
+    "adadelta": (ADADELTA, MINI_BATCH),
 }
 
 
@@ -285,6 +290,20 @@ def amsgrad_step(theta, g, state, k, j, eta, h):
     return theta - eta * (m / h.m_correction) / (math.sqrt(s_max / h.s_correction) + h.epsilon)
 
 
+@njit(cache=True, inline="always")
+def adadelta_step(theta, g, state, k, j, eta, h):
+    """AdaDelta (Zeiler, 2012; ``torch.optim.Adadelta`` with ``rho = beta2``).
+
+    ``s = beta2 * s + (1 - beta2) * g^2 ; delta = g * sqrt(u + epsilon) / sqrt(s + epsilon) ;
+    u = beta2 * u + (1 - beta2) * delta^2 ; theta = theta - eta * delta``.
+    """
+    s = h.beta2 * state[0, k, j] + (1.0 - h.beta2) * g * g
+    delta = g * math.sqrt(state[1, k, j] + h.epsilon) / math.sqrt(s + h.epsilon)
+    u = h.beta2 * state[1, k, j] + (1.0 - h.beta2) * delta * delta
+    state[0, k, j], state[1, k, j] = s, u
+    return theta - eta * delta
+
+
 # A pass receives its rule's step as an argument, so each copy of the pass
 # holds one rule only and is vectorized for it; an ``if`` on the rule inside
 # the pass compiled every rule into every copy (two rules more made a first
@@ -308,4 +327,6 @@ def with_rule(rule, step_pass, arguments):
         return step_pass(adagrad_step, arguments)
     if rule == AMSGRAD:
         return step_pass(amsgrad_step, arguments)
+    if rule == ADADELTA:
+        return step_pass(adadelta_step, arguments)
     return step_pass(gradient_descent_step, arguments)

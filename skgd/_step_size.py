@@ -39,6 +39,11 @@ read off the first safe gradient step from zero, ``|grad J(0)| / L``
   the largest coordinate, so that no first step is longer than plain gradient
   descent's;
 * AdaMax and AMSGrad take Adam's step (their first step is ``alpha`` long too);
+* AdaDelta's step has no unit of length: its first step is
+  ``alpha * g sqrt(epsilon) / sqrt((1 - beta2) g^2 + epsilon)``, about
+  ``alpha * sqrt(epsilon / (1 - beta2))`` (3e-3 with the defaults, and
+  ``alpha = 1`` is customary), and grows only slowly as ``u`` fills. It takes
+  the ``alpha`` whose median first step is Adam's;
 * AdaGrad's first step is ``alpha`` long as well, but its sum of squares only
   grows: step ``t`` along a steady gradient is ``alpha / sqrt(t)`` long. With
   Adam's length it crawled (default fits ended 5e-3 above the optimum on
@@ -64,6 +69,7 @@ from ._optimizers import (
     PLAIN_STEP_RULES,
     RULES,
     UNCORRECTED_LENGTH,
+    UNIT_FREE_LENGTH,
     is_full_batch,
 )
 from ._precondition import solver_row_norms
@@ -228,7 +234,7 @@ def plain_step(rule, smoothness, beta, full_batch):
 
 def auto_learning_rate(
     rule, X, gradient, sample_weight, batch, loss, n_outputs, l2, beta, beta2, fit_intercept,
-    preconditioner, chunked=False,
+    preconditioner, chunked=False, epsilon=1e-8,
 ):  # fmt: skip
     """Step size for ``learning_rate="auto"`` (see the module docstring).
 
@@ -266,6 +272,11 @@ def auto_learning_rate(
         # Without bias correction its first step is alpha / sqrt(1 - beta2) long.
         return float(np.max(first_step)) * np.sqrt(1.0 - beta2)
     length = float(np.median(first_step))  # Adam, AdaMax, AMSGrad: a first step alpha long
+    if automatic_step == UNIT_FREE_LENGTH:
+        # AdaDelta's first step per unit of alpha: g sqrt(eps) / sqrt((1 - beta2) g^2 + eps)
+        g = first_step * smoothness
+        unit_step = g * np.sqrt(epsilon) / np.sqrt((1.0 - beta2) * g * g + epsilon)
+        return length / float(np.median(unit_step))
     if automatic_step == ACCUMULATED_LENGTH:
         return length * float(np.sqrt(accumulated_steps(n_samples, batch, chunked)))
     return length

@@ -69,6 +69,11 @@ def by_hand(rule, gradient, A, Y, n_steps):
             theta = theta - LEARNING_RATE * (m / (1 - BETA**t)) / (
                 np.sqrt(s_max / (1 - BETA2**t)) + EPSILON
             )
+        elif rule == "adadelta":  # s_max holds u
+            s = BETA2 * s + (1 - BETA2) * g**2
+            delta = g * np.sqrt(s_max + EPSILON) / np.sqrt(s + EPSILON)
+            s_max = BETA2 * s_max + (1 - BETA2) * delta**2
+            theta = theta - LEARNING_RATE * delta
     return theta
 
 
@@ -83,9 +88,11 @@ RULE_OF = {
     "adamax": "adamax",
     "adagrad": "adagrad",
     "amsgrad": "amsgrad",
+    "adadelta": "adadelta",
 }
 FULL_BATCH_RULES = [
-    "batch", "momentum", "rmsprop", "adam", "nesterov", "adamax", "adagrad", "amsgrad"
+    "batch", "momentum", "rmsprop", "adam", "nesterov", "adamax", "adagrad", "amsgrad",
+    "adadelta",
 ]  # fmt: skip
 
 
