@@ -6,7 +6,9 @@ sparse epoch runs it just in time) and its compiled ``*_step`` function, whose
 docstring gives its formula with the code's symbols. ``with_rule`` maps a
 rule's number to its step for the compiled pass over the parameters. Adding a
 rule: its number, its ``*_step``, its line in ``RULES`` and in ``with_rule``,
-and its preset in ``PRESETS``; nothing outside this module changes.
+and its preset in ``PRESETS``; no other module's code changes, unless the rule
+needs a new kind of automatic step (``_step_size``) or a just-in-time sparse
+epoch (``_sparse_epoch``).
 
 Every step has the same signature, ``step(theta, g, state, k, j, eta, h)``:
 it returns the new value of the coordinate ``theta`` (output ``k``, parameter
@@ -40,8 +42,8 @@ ADADELTA = 8
 # gradient steps; momentum's; a length for the steps that move every coordinate
 # by about eta whatever the gradient's scale (the median first step; RMSprop's
 # without bias correction); a length spread over the fit for AdaGrad, whose
-# steps shrink as its sums of squares grow; a step in units of the gradient's
-# scale for AdaDelta, whose first step is sqrt(epsilon / (1 - beta2)) long per unit of eta.
+# steps shrink as its sums of squares grow; a factor for AdaDelta, whose step has
+# no unit of length (its first is about sqrt(epsilon / (1 - beta2)) per unit of eta).
 PLAIN, VELOCITY, LENGTH, UNCORRECTED_LENGTH, ACCUMULATED_LENGTH, UNIT_FREE_LENGTH = (
     "plain", "velocity", "length", "uncorrected length", "accumulated length",
     "unit-free length",
@@ -307,12 +309,14 @@ def adadelta_step(theta, g, state, k, j, eta, h):
 # A pass receives its rule's step as an argument, so each copy of the pass
 # holds one rule only and is vectorized for it; an ``if`` on the rule inside
 # the pass compiled every rule into every copy (two rules more made a first
-# fit's compilation 4 s longer). numba cannot index a table of functions by a
-# run-time number without its experimental function pointers (which would
-# stop the inlining), hence one line per rule here.
+# fit's compilation 4 s longer). numba types a table of functions indexed by a
+# run-time number as its experimental first-class functions (a warning at every
+# compilation), hence one line per rule here.
 @njit(cache=True, inline="always")
 def with_rule(rule, step_pass, arguments):
     """``step_pass(<the rule's step>, arguments)``."""
+    if rule == GRADIENT_DESCENT:
+        return step_pass(gradient_descent_step, arguments)
     if rule == MOMENTUM:
         return step_pass(momentum_step, arguments)
     if rule == RMSPROP:
@@ -329,4 +333,4 @@ def with_rule(rule, step_pass, arguments):
         return step_pass(amsgrad_step, arguments)
     if rule == ADADELTA:
         return step_pass(adadelta_step, arguments)
-    return step_pass(gradient_descent_step, arguments)
+    raise ValueError("a rule of RULES without its line in with_rule")

@@ -229,3 +229,21 @@ def test_no_intercept_keeps_intercept_at_zero(data):
     expected = by_hand("adam", squared_error_gradient, A, y[:, None], N_EPOCHS)
     np.testing.assert_allclose(model.coef_, expected[0], rtol=1e-9)
     assert model.intercept_ == 0.0
+
+
+def test_every_preset_is_checked_by_hand():
+    """Each preset's rule has its formula written out in ``by_hand`` and is tested above."""
+    from skgd._optimizers import PRESETS
+
+    assert set(RULE_OF) == set(PRESETS)
+    assert set(FULL_BATCH_RULES) | {"sgd", "minibatch"} == set(PRESETS)
+
+
+def test_a_rule_without_a_step_fails_loudly():
+    """A rule number that ``with_rule`` does not know raises; it never steps as another rule."""
+    from skgd._epoch import step_parameters
+
+    theta, model, grad = np.zeros((1, 3)), np.zeros((1, 3)), np.ones((1, 3))
+    with pytest.raises(ValueError, match="with_rule"):
+        step_parameters(theta, model, grad, np.zeros((0, 1, 3)), 1.0, np.zeros(2), np.ones(2),
+                        0.0, True, 99, 0.1, 0.9, 0.999, 1e-8, 1, np.empty((0, 0)), 0)  # fmt: skip
