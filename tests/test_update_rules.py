@@ -247,3 +247,16 @@ def test_a_rule_without_a_step_fails_loudly():
     with pytest.raises(ValueError, match="with_rule"):
         step_parameters(theta, model, grad, np.zeros((0, 1, 3)), 1.0, np.zeros(2), np.ones(2),
                         0.0, True, 99, 0.1, 0.9, 0.999, 1e-8, 1, np.empty((0, 0)), 0)  # fmt: skip
+
+
+def test_amsgrad_steps_with_the_running_maximum(data):
+    """Over enough steps for some second moment to fall below its maximum, amsgrad still
+    matches its formula, and its steps are no longer Adam's (the maximum is exercised)."""
+    X, y = data
+    n_steps = 60
+    model = full_batch(GDLinearRegressor, "amsgrad").set_params(max_iter=n_steps).fit(X, y)
+    A, Y = design(X), y[:, None]
+    expected = by_hand("amsgrad", squared_error_gradient, A, Y, n_steps)
+    np.testing.assert_allclose(model.coef_, expected[0, :-1], rtol=1e-9)
+    adam = by_hand("adam", squared_error_gradient, A, Y, n_steps)
+    assert not np.allclose(expected, adam, rtol=1e-6)
