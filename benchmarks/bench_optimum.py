@@ -115,7 +115,7 @@ def main(argv=None):
 
     # Compile once, outside the timings.
     GDClassifier(max_iter=2).fit(np.eye(3), [0, 1, 1])
-    for optimizer in OPTIMIZERS:
+    for optimizer in args.optimizers:
         GDLinearRegressor(optimizer=optimizer, max_iter=2, tol=None).fit(np.eye(3), [0, 1, 1])
         GDClassifier(optimizer=optimizer, max_iter=2, tol=None).fit(np.eye(4), [0, 1, 2, 2])
 

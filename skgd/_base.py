@@ -30,6 +30,7 @@ from ._optimizers import (
     PRESETS,
     is_full_batch,
     samples_per_step,
+    state_size,
 )
 from ._orders import epoch_orders
 from ._path import StepRecorder
@@ -374,8 +375,8 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         solver_from_model(self._model, *self._preconditioner[:2], self._theta)
         self._iterate = np.empty_like(self._model)
         model_from_solver(self._theta, *self._preconditioner.maps, self._iterate)
-        self._first_moment = np.zeros_like(self._theta)
-        self._second_moment = np.zeros_like(self._theta)
+        self._state = np.zeros((state_size(self.optimizer), *self._theta.shape),
+                               dtype=self._theta.dtype)  # fmt: skip
         full = is_full_batch(samples_per_step(self.optimizer, self.batch_size, X),
                              X.shape[0])  # fmt: skip
         # Only a full batch's last gradient is the objective's (see _stopping).
@@ -404,7 +405,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
                                   samples_per_step(self.optimizer, self.batch_size, X),
                                   self._loss_for(n_outputs), n_outputs, self.alpha, self.beta,
                                   self.beta2, self.fit_intercept, self._preconditioner,
-                                  chunked=chunked)  # fmt: skip
+                                  chunked=chunked, epsilon=self.epsilon)  # fmt: skip
 
     def _continue_optimizer(self, X, targets, sample_weight, chunked=False):
         """Keep the optimizer's state, unless its parameters changed since it was set up.
@@ -531,8 +532,8 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         zero, constant = self._baseline_losses(targets, sample_weight)
         return constant if constant > 0 else zero
 
-    def _epoch(self, X, targets, sample_weight, order, batch, theta, model, first, second, t,
-               rule, alpha, power_t, path=None, step_losses=None, average=None,
+    def _epoch(self, X, targets, sample_weight, order, batch, theta, model, state, t, rule,
+               alpha, power_t, path=None, step_losses=None, average=None,
                n_averaged=0):  # fmt: skip
         loss = self._loss_for(targets.shape[1])
         if path is None:
@@ -552,7 +553,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
                 theta.shape[0], n_averaged > 0,
             )  # fmt: skip
         return kernel(compiled_view(X), targets, sample_weight, order, batch, theta, model,
-                      *self._preconditioner.maps, first, second, t, rule, alpha, power_t,
+                      *self._preconditioner.maps, state, t, rule, alpha, power_t,
                       self.beta, self.beta2, self.epsilon, loss, self.alpha,
                       self.fit_intercept, path, step_losses, self._last_gradient, average,
                       n_averaged,
@@ -655,8 +656,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         for record in self._records_kept():
             record.truncate_to(self.t_)
         self.n_iter_ = n_epochs
-        self._first_moment[:] = 0.0
-        self._second_moment[:] = 0.0
+        self._state[:] = 0.0
         self._fitted_optimizer_config = None
         self._sync_coef()
 
@@ -702,9 +702,8 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         t_before = self.t_
         epoch_loss, self.t_, self._n_averaged = self._epoch(
             X, targets, sample_weight, order, batch, self._theta, self._iterate,
-            self._first_moment, self._second_moment, self.t_, rule, self._learning_rate_base,
-            power_t, path, step_losses, self._average if self._n_averaged else None,
-            self._n_averaged,
+            self._state, self.t_, rule, self._learning_rate_base, power_t, path, step_losses,
+            self._average if self._n_averaged else None, self._n_averaged,
         )  # fmt: skip
         if self._n_averaged:
             model_from_solver(self._average, *self._preconditioner.maps, self._model)
@@ -892,8 +891,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
             )
         if model.dtype == self._model.dtype and np.array_equal(model, self._model):
             return
-        self._first_moment = self._first_moment.astype(dtype)
-        self._second_moment = self._second_moment.astype(dtype)
+        self._state = self._state.astype(dtype)
         self._model, self._iterate = model, model.copy()
         self._theta = np.empty_like(model)
         solver_from_model(self._model, *self._preconditioner[:2], self._theta)

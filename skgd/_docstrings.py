@@ -2,7 +2,7 @@
 
 COMMON_PARAMETERS = """\
     optimizer : {"batch", "sgd", "minibatch", "momentum", "rmsprop", "adam", \
-"nesterov", "adamax"}, default="adam"
+"nesterov", "adamax", "adagrad", "amsgrad", "adadelta"}, default="adam"
         Update rule and batching. "batch": plain gradient step on all samples;
         "sgd": plain step on one sample; "minibatch": plain step on
         ``batch_size`` samples; the others: that rule on ``batch_size``
@@ -20,6 +20,12 @@ COMMON_PARAMETERS = """\
           theta = theta - eta * (beta * v + (1 - beta) * g)``
         - adamax: ``m = beta * m + (1 - beta) * g ; u = max(beta2 * u, |g| + epsilon) ;
           theta = theta - eta / (1 - beta**t) * m / u``
+        - adagrad: ``s = s + g**2 ; theta = theta - eta * g / (sqrt(s) + epsilon)``
+        - amsgrad: adam's ``m`` and ``s`` ; ``s_max = max(s_max, s) ;
+          theta = theta - eta * (m / (1 - beta**t)) / (sqrt(s_max / (1 - beta2**t)) + epsilon)``
+        - adadelta: ``s = beta2 * s + (1 - beta2) * g**2 ;
+          delta = g * sqrt(u + epsilon) / sqrt(s + epsilon) ;
+          u = beta2 * u + (1 - beta2) * delta**2 ; theta = theta - eta * delta``
 
     learning_rate : float > 0 or "auto", default="auto"
         Initial step size ``eta``. "auto" derives it from the data, in the
@@ -29,12 +35,15 @@ COMMON_PARAMETERS = """\
         estimate of the Gram matrix's largest eigenvalue for full batches, the
         largest row norm for single samples); ``1 / ((1 - beta) L)`` for
         full-batch momentum and nesterov, ``1 / L`` for them on smaller batches;
-        for adam and adamax, whose steps have the same length whatever the
-        gradient's scale,
+        for adam, adamax and amsgrad, whose steps have the same length whatever
+        the gradient's scale,
         the median coordinate of the first safe gradient step ``|grad J(0)| / L``
         (with the full-batch ``L``, whatever ``batch_size``; coordinates that
         are zero up to rounding left out); for rmsprop, which lacks bias
-        correction, its largest coordinate times ``sqrt(1 - beta2)``. Details
+        correction, its largest coordinate times ``sqrt(1 - beta2)``; for
+        adagrad, whose step ``t`` is about ``a / sqrt(t)`` long, adam's times
+        ``sqrt(T)``: ``T`` is 30 epochs of steps, or 1000 full-batch steps; for
+        adadelta, the step whose median first step is adam's. Details
         in the user guide. The value used is ``learning_rate_``.
     schedule : {"auto", "constant", "invscaling", "adaptive"}, default="auto"
         How the step evolves. "constant": fixed; "invscaling":
@@ -52,12 +61,15 @@ COMMON_PARAMETERS = """\
         Exponent of the "invscaling" schedule.
     beta : float in [0, 1), default=0.9
         Decay of the first moment (the velocity of momentum and nesterov, the
-        ``m`` of adam and adamax).
+        ``m`` of adam, adamax and amsgrad).
     beta2 : float in [0, 1), default=0.999
-        Decay of the second moment ``s`` (rmsprop, adam) or of adamax's ``u``.
+        Decay of the second moment ``s`` (rmsprop, adam, amsgrad, adadelta,
+        whose ``u`` decays at the same rate) or of adamax's ``u``;
+        adagrad sums its ``s`` without decay.
     epsilon : float > 0, default=1e-8
-        Added to ``sqrt(s)`` (rmsprop), ``sqrt(s_hat)`` (adam) or ``|g|``
-        (adamax).
+        Added to ``sqrt(s)`` (rmsprop, adagrad), ``sqrt(s_hat)`` (adam),
+        ``sqrt(s_max / (1 - beta2**t))`` (amsgrad), ``|g|`` (adamax), or
+        inside both roots (adadelta).
     batch_size : int >= 1 or "auto", default="auto"
         Samples per step for every optimizer but "batch" and "sgd". "auto" is
         32, except on sparse input for the rules other than "minibatch",

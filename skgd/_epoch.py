@@ -17,20 +17,7 @@ from numba import prange
 
 from ._jit import njit
 from ._losses import l2_penalty, loss_row
-from ._optimizers import (
-    ADAM,
-    GRADIENT_DESCENT,
-    MOMENTUM,
-    NESTEROV,
-    RMSPROP,
-    adam_step,
-    adamax_step,
-    bias_corrections,
-    gradient_descent_step,
-    momentum_step,
-    nesterov_step,
-    rmsprop_step,
-)
+from ._optimizers import step_constants, with_rule
 from ._precondition import model_coefficient, solver_coordinate_gradient, solver_gradient
 from ._prefetch import ROWS_AHEAD, prefetch_row
 from ._rows import prefetch_sample, row_axpy, row_dot
@@ -76,9 +63,9 @@ def accumulate_rows(X, targets, sample_weight, order, start, stop, model, loss, 
 # Not inlined: one compiled copy per dtype serves every kind of X (dense, CSR),
 # and this pass, a vectorized loop per rule, is most of an epoch's compile time.
 @njit(cache=True, nogil=True, fastmath=FAST_MATH)
-def step_parameters(theta, model, grad, first_moment, second_moment, data_scale, shift,
-                    inverse_scale, l2, fit_intercept, rule, alpha, beta, beta2, epsilon, t,
-                    average, n_averaged):  # fmt: skip
+def step_parameters(theta, model, grad, state, data_scale, shift, inverse_scale, l2,
+                    fit_intercept, rule, eta, beta, beta2, epsilon, t, average,
+                    n_averaged):  # fmt: skip
     """One step of the rule, in one pass over the parameters; returns the penalty before it.
 
     Per coordinate: the objective's gradient in the solver's coordinates
@@ -87,52 +74,19 @@ def step_parameters(theta, model, grad, first_moment, second_moment, data_scale,
     ``n_averaged > 0`` (this step's count), the running average. One pass
     instead of one per stage: on wide data the parameters outgrow the caches.
     Each rule gets its own copy of the loop (``_step_pass`` given the rule's
-    step function), which the compiler vectorizes and which holds that rule
-    alone.
+    step function by ``_optimizers.with_rule``), which the compiler vectorizes
+    and which holds that rule alone.
     """
-    corrections = bias_corrections(rule, t, beta, beta2)
-    if rule == GRADIENT_DESCENT:
-        return _step_pass(
-            gradient_descent_step, theta, model, grad, first_moment, second_moment, data_scale,
-            shift, inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, corrections,
-            average, n_averaged
-        )  # fmt: skip
-    if rule == MOMENTUM:
-        return _step_pass(
-            momentum_step, theta, model, grad, first_moment, second_moment, data_scale, shift,
-            inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, corrections, average,
-            n_averaged
-        )  # fmt: skip
-    if rule == RMSPROP:
-        return _step_pass(
-            rmsprop_step, theta, model, grad, first_moment, second_moment, data_scale, shift,
-            inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, corrections, average,
-            n_averaged
-        )  # fmt: skip
-    if rule == ADAM:
-        return _step_pass(
-            adam_step, theta, model, grad, first_moment, second_moment, data_scale, shift,
-            inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, corrections, average,
-            n_averaged
-        )  # fmt: skip
-    if rule == NESTEROV:
-        return _step_pass(
-            nesterov_step, theta, model, grad, first_moment, second_moment, data_scale, shift,
-            inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, corrections, average,
-            n_averaged
-        )  # fmt: skip
-    return _step_pass(
-        adamax_step, theta, model, grad, first_moment, second_moment, data_scale, shift,
-        inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, corrections, average,
-        n_averaged
-    )  # fmt: skip
+    arguments = (theta, model, grad, state, data_scale, shift, inverse_scale, l2, fit_intercept,
+                 eta, step_constants(t, beta, beta2, epsilon), average, n_averaged)  # fmt: skip
+    return with_rule(rule, _step_pass, arguments)
 
 
 @njit(cache=True, nogil=True, fastmath=FAST_MATH, inline="always")
-def _step_pass(step, theta, model, grad, first_moment, second_moment, data_scale, shift,
-               inverse_scale, l2, fit_intercept, alpha, beta, beta2, epsilon, corrections,
-               average, n_averaged):  # fmt: skip
-    """``step_parameters`` for one rule's ``step`` (``_optimizers``)."""
+def _step_pass(step, arguments):
+    """``step_parameters`` for one rule's ``step`` (``_optimizers``), its ``arguments`` packed."""
+    (theta, model, grad, state, data_scale, shift, inverse_scale, l2, fit_intercept, eta,
+     constants, average, n_averaged) = arguments  # fmt: skip
     n_outputs, n_params = theta.shape
     n_features = n_params - 1
     weight_of_step = 1.0 / n_averaged if n_averaged > 0 else 0.0
@@ -145,27 +99,14 @@ def _step_pass(step, theta, model, grad, first_moment, second_moment, data_scale
             g = solver_coordinate_gradient(grad[k, j] * data_scale, shift[j], intercept_gradient,
                                            model[k, j], l2, inverse_scale[j])  # fmt: skip
             grad[k, j] = g
-            theta[k, j], first_moment[k, j], second_moment[k, j] = step(
-                theta[k, j], first_moment[k, j], second_moment[k, j], g, alpha, beta, beta2,
-                epsilon, corrections,
-            )  # fmt: skip
+            theta[k, j] = step(theta[k, j], g, state, k, j, eta, constants)
             model[k, j] = model_coefficient(theta[k, j], inverse_scale[j])
             offset += model[k, j] * shift[j]
             if n_averaged > 0:
                 average[k, j] += (theta[k, j] - average[k, j]) * weight_of_step
         g = intercept_gradient if fit_intercept else 0.0
         grad[k, n_features] = g
-        theta[k, n_features], first_moment[k, n_features], second_moment[k, n_features] = step(
-            theta[k, n_features],
-            first_moment[k, n_features],
-            second_moment[k, n_features],
-            g,
-            alpha,
-            beta,
-            beta2,
-            epsilon,
-            corrections,
-        )  # fmt: skip
+        theta[k, n_features] = step(theta[k, n_features], g, state, k, n_features, eta, constants)
         model[k, n_features] = theta[k, n_features] - offset
         if n_averaged > 0:
             average[k, n_features] += (
@@ -218,9 +159,9 @@ def accumulate_blocks(X, targets, sample_weight, order, start, stop, model, loss
 
 
 @njit(cache=True, nogil=True, fastmath=FAST_MATH, inline="always")
-def take_step(batch_loss, batch_rows, mean_weight, theta, model, grad, first_moment,
-              second_moment, shift, inverse_scale, l2, fit_intercept, rule, alpha, power_t,
-              beta, beta2, epsilon, t, average, n_averaged):  # fmt: skip
+def take_step(batch_loss, batch_rows, mean_weight, theta, model, grad, state, shift,
+              inverse_scale, l2, fit_intercept, rule, alpha, power_t, beta, beta2, epsilon, t,
+              average, n_averaged):  # fmt: skip
     """Step ``t + 1`` on a batch's summed ``grad``; returns ``(batch objective, t, n_averaged)``.
 
     The batch objective is its weighted loss plus its rows' share of the
@@ -229,8 +170,8 @@ def take_step(batch_loss, batch_rows, mean_weight, theta, model, grad, first_mom
     t += 1
     if n_averaged > 0:
         n_averaged += 1
-    penalty = step_parameters(theta, model, grad, first_moment, second_moment,
-                              1.0 / (batch_rows * mean_weight), shift, inverse_scale, l2,
+    penalty = step_parameters(theta, model, grad, state, 1.0 / (batch_rows * mean_weight),
+                              shift, inverse_scale, l2,
                               fit_intercept, rule, step_size(alpha, t, power_t), beta, beta2,
                               epsilon, t, average, n_averaged)  # fmt: skip
     return batch_loss + batch_rows * mean_weight * penalty, t, n_averaged
@@ -273,8 +214,7 @@ def run_epoch(
     model,
     shift,
     inverse_scale,
-    first_moment,
-    second_moment,
+    state,
     t,
     rule,
     alpha,
@@ -291,16 +231,18 @@ def run_epoch(
     average,
     n_averaged,
 ):
-    """Run one epoch in place on ``theta``, ``model`` and the rule's moments.
+    """Run one epoch in place on ``theta``, ``model`` and the rule's ``state``.
 
     ``order`` is a permutation of the row indices: the epoch visits every row
     once, in that order.
 
     ``theta`` (the solver's parameters) and ``model`` (the model's, kept equal
     to ``model_from_solver(theta, shift, inverse_scale)``) have shape
-    (n_outputs, n_features + 1): coefficients, then the intercept. The gradient
-    of a batch B is the unbiased estimate of the objective's gradient in the
-    solver's coordinates (``solver_gradient`` of)::
+    (n_outputs, n_features + 1): coefficients, then the intercept; ``state``,
+    the rule's arrays of that shape stacked (``_optimizers.RULES``), shape
+    (len(state), n_outputs, n_features + 1). The gradient of a batch B is
+    the unbiased estimate of the objective's gradient in the solver's
+    coordinates (``solver_gradient`` of)::
 
         G = sum_{i in B} w_i * dloss_i * [x_i, 1] / (|B| * mean(w))
 
@@ -343,9 +285,8 @@ def run_epoch(
         if batch_weight == 0.0:
             continue  # only zero-weight rows: as if they were not there
         batch_objective, t, n_averaged = take_step(
-            batch_loss, stop - start, mean_weight, theta, model, grad, first_moment,
-            second_moment, shift, inverse_scale, l2, fit_intercept, rule, alpha, power_t, beta,
-            beta2, epsilon, t, average, n_averaged,
+            batch_loss, stop - start, mean_weight, theta, model, grad, state, shift, inverse_scale,
+            l2, fit_intercept, rule, alpha, power_t, beta, beta2, epsilon, t, average, n_averaged,
         )  # fmt: skip
         epoch_loss += batch_objective
         if record_path:
@@ -412,8 +353,7 @@ def run_full_batch_epoch(
     model,
     shift,
     inverse_scale,
-    first_moment,
-    second_moment,
+    state,
     t,
     rule,
     alpha,
@@ -439,9 +379,8 @@ def run_full_batch_epoch(
     epoch_loss = 0.0
     if batch_weight > 0.0:
         epoch_loss, t, n_averaged = take_step(
-            batch_loss, n_rows, mean_weight, theta, model, grad, first_moment, second_moment,
-            shift, inverse_scale, l2, fit_intercept, rule, alpha, power_t, beta, beta2, epsilon, t,
-            average, n_averaged,
+            batch_loss, n_rows, mean_weight, theta, model, grad, state, shift, inverse_scale, l2,
+            fit_intercept, rule, alpha, power_t, beta, beta2, epsilon, t, average, n_averaged,
         )  # fmt: skip
         if path.shape[0] > 0:
             _record(path, 0, model)

@@ -1,19 +1,28 @@
 """Update rules and the presets that pair a rule with a batching.
 
-Each rule is one compiled function that steps a single coordinate ``theta``,
-given its gradient ``g`` of the objective on the current batch and its moments,
-and returns the new values; the epochs apply it coordinate by coordinate. A
-rule's ``*_step`` function is the same step with the signature every rule
-shares, which the compiled passes take as an argument. Adding a rule: its
-``*_coordinate`` formula and ``*_step``, its number and preset below, and its
-line in ``_epoch.step_parameters``. The symbols follow the formulas in the
-docstrings:
-``alpha`` is the step size (the estimators' ``learning_rate``), ``beta`` the
-first-moment decay, ``beta2`` the second-moment decay, ``epsilon`` the
-denominator guard and ``t`` the 1-based number of the step being taken.
+A rule is one small unit of this module: its number, its line in ``RULES``
+(the state it keeps, how ``learning_rate="auto"`` picks its step, whether the
+sparse epoch runs it just in time) and its compiled ``*_step`` function, whose
+docstring gives its formula with the code's symbols. ``with_rule`` maps a
+rule's number to its step for the compiled pass over the parameters. Adding a
+rule: its number, its ``*_step``, its line in ``RULES`` and in ``with_rule``,
+and its preset in ``PRESETS``; no other module's code changes, unless the rule
+needs a new kind of automatic step (``_step_size``) or a just-in-time sparse
+epoch (``_sparse_epoch``).
+
+Every step has the same signature, ``step(theta, g, state, k, j, eta, h)``:
+it returns the new value of the coordinate ``theta`` (output ``k``, parameter
+``j``) given ``g``, its gradient of the objective on the current batch, and
+updates the rule's own entries ``state[:, k, j]`` (``state`` holds one array
+per name in the rule's ``RULES`` line, zero before the first step). The
+symbols follow the formulas: ``eta`` is the step size (the estimators'
+``learning_rate``); ``h`` the step's ``Constants``: ``beta`` the first-moment
+decay, ``beta2`` the second-moment decay, ``epsilon`` the denominator guard,
+and the bias corrections of the 1-based step number ``t``.
 """
 
 import math
+from typing import NamedTuple
 
 from scipy import sparse
 
@@ -25,6 +34,49 @@ RMSPROP = 2
 ADAM = 3
 NESTEROV = 4
 ADAMAX = 5
+ADAGRAD = 6
+AMSGRAD = 7
+ADADELTA = 8
+
+# How learning_rate="auto" picks a rule's step (``_step_size``): 1 / L for plain
+# gradient steps; momentum's; a length for the steps that move every coordinate
+# by about eta whatever the gradient's scale (the median first step; RMSprop's
+# without bias correction); a length spread over the fit for AdaGrad, whose
+# steps shrink as its sums of squares grow; a factor for AdaDelta, whose step has
+# no unit of length (its first is about sqrt(epsilon / (1 - beta2)) per unit of eta).
+PLAIN, VELOCITY, LENGTH, UNCORRECTED_LENGTH, ACCUMULATED_LENGTH, UNIT_FREE_LENGTH = (
+    "plain", "velocity", "length", "uncorrected length", "accumulated length",
+    "unit-free length",
+)  # fmt: skip
+
+
+class Rule(NamedTuple):
+    """What the estimator needs to know of an update rule besides its step.
+
+    ``state``: names of the arrays the rule keeps per coordinate (the symbols of
+    its formula), in the order of ``state[i]``. ``automatic_step``: how
+    ``learning_rate="auto"`` picks its step (``_step_size``). ``sparse_epoch``:
+    whether sparse input runs it just in time (``_sparse_epoch``), touching
+    only the batch's non-zeros.
+    """
+
+    state: tuple
+    automatic_step: str
+    sparse_epoch: bool = False
+
+
+#: rule -> its state, automatic step and sparse epoch
+RULES = {
+    GRADIENT_DESCENT: Rule((), PLAIN, sparse_epoch=True),
+    MOMENTUM: Rule(("v",), VELOCITY, sparse_epoch=True),
+    RMSPROP: Rule(("s",), UNCORRECTED_LENGTH),
+    ADAM: Rule(("m", "s"), LENGTH),
+    NESTEROV: Rule(("v",), VELOCITY, sparse_epoch=True),
+    ADAMAX: Rule(("m", "u"), LENGTH),
+    ADAGRAD: Rule(("s",), ACCUMULATED_LENGTH),
+    AMSGRAD: Rule(("m", "s", "s_max"), LENGTH),
+    ADADELTA: Rule(("s", "u"), UNIT_FREE_LENGTH),
+}
 
 # Batching of a preset: every sample per step, one sample per step, or
 # ``batch_size`` samples per step. ``batch_size >= n_samples`` is a full batch.
@@ -42,16 +94,29 @@ PRESETS = {
     "adam": (ADAM, MINI_BATCH),
     "nesterov": (NESTEROV, MINI_BATCH),
     "adamax": (ADAMAX, MINI_BATCH),
+    "adagrad": (ADAGRAD, MINI_BATCH),
+    "amsgrad": (AMSGRAD, MINI_BATCH),
+    "adadelta": (ADADELTA, MINI_BATCH),
 }
 
+
+def _rules_where(condition):
+    return tuple(number for number, rule in RULES.items() if condition(rule))
+
+
 #: rules whose step length does not scale with the gradient
-ADAPTIVE_RULES = (RMSPROP, ADAM, ADAMAX)
-#: rules with a velocity (``first_moment``) and the steps of plain gradient descent
-MOMENTUM_RULES = (MOMENTUM, NESTEROV)
+ADAPTIVE_RULES = _rules_where(lambda rule: rule.automatic_step not in (PLAIN, VELOCITY))
+#: rules with a velocity (``state[0]``) and the steps of plain gradient descent
+MOMENTUM_RULES = _rules_where(lambda rule: rule.automatic_step == VELOCITY)
 #: rules whose step is the gradient times the step size (its automatic value ``1 / L``)
-PLAIN_STEP_RULES = (GRADIENT_DESCENT, *MOMENTUM_RULES)
+PLAIN_STEP_RULES = _rules_where(lambda rule: rule.automatic_step in (PLAIN, VELOCITY))
 #: rules whose steps on sparse input touch the batch's non-zeros only (``_sparse_epoch``)
-SPARSE_RULES = (GRADIENT_DESCENT, MOMENTUM, NESTEROV)
+SPARSE_RULES = _rules_where(lambda rule: rule.sparse_epoch)
+
+
+def state_size(optimizer):
+    """Number of arrays of the size of the parameters that ``optimizer``'s rule keeps."""
+    return len(RULES[PRESETS[optimizer][0]].state)
 
 
 def is_full_batch(batch, n_samples):
@@ -85,119 +150,187 @@ def samples_per_step(optimizer, batch_size, X):
     return min(batch_size, n_samples)
 
 
-# Each rule is written once, for one coordinate: the epoch's fused pass over
-# the parameters (``_epoch.step_parameters``) and the sparse epoch's
-# just-in-time updates (``_sparse_epoch``) both call these.
-@njit(cache=True, inline="always")
-def gradient_descent_coordinate(theta, g, alpha):
-    """``theta - alpha * g``."""
-    return theta - alpha * g
+class Constants(NamedTuple):
+    """The hyper-parameters of step ``t`` that every coordinate shares.
+
+    The powers are taken once per step, not once per coordinate.
+    """
+
+    beta: float
+    beta2: float
+    epsilon: float
+    m_correction: float  # 1 - beta^t
+    s_correction: float  # 1 - beta2^t
 
 
 @njit(cache=True, inline="always")
-def momentum_coordinate(theta, v, g, alpha, beta):
-    """``v = beta * v + (1 - beta) * g ; theta = theta - alpha * v``: the new ``(theta, v)``."""
+def step_constants(t, beta, beta2, epsilon):
+    """``Constants`` of the 1-based step ``t``."""
+    return Constants(beta, beta2, epsilon, 1.0 - beta**t, 1.0 - beta2**t)
+
+
+# The plain and velocity rules are also written for one coordinate's scalars:
+# the sparse epoch's just-in-time updates (``_sparse_epoch``, ``_idle_steps``)
+# take them without a state array.
+@njit(cache=True, inline="always")
+def gradient_descent_coordinate(theta, g, eta):
+    """``theta - eta * g``."""
+    return theta - eta * g
+
+
+@njit(cache=True, inline="always")
+def momentum_coordinate(theta, v, g, eta, beta):
+    """``v = beta * v + (1 - beta) * g ; theta = theta - eta * v``: the new ``(theta, v)``."""
     v = beta * v + (1.0 - beta) * g
-    return theta - alpha * v, v
+    return theta - eta * v, v
 
 
 @njit(cache=True, inline="always")
-def rmsprop_coordinate(theta, s, g, alpha, beta2, epsilon):
-    """``s = beta2 * s + (1 - beta2) * g^2 ; theta = theta - alpha * g / (sqrt(s) + epsilon)``."""
-    s = beta2 * s + (1.0 - beta2) * g * g
-    return theta - alpha * g / (math.sqrt(s) + epsilon), s
+def nesterov_coordinate(theta, v, g, eta, beta):
+    """NAG in the EMA form, look-ahead: the new ``(theta, v)``.
+
+    ``v = beta * v + (1 - beta) * g ; theta = theta - eta * (beta * v + (1 - beta) * g)``.
+    """
+    v = beta * v + (1.0 - beta) * g
+    return theta - eta * (beta * v + (1.0 - beta) * g), v
 
 
 @njit(cache=True, inline="always")
-def adam_coordinate(theta, m, s, g, alpha, beta, beta2, epsilon, m_correction, s_correction):
-    """Adam with bias correction (Kingma & Ba, 2015): the new ``(theta, m, s)``.
+def velocity_coordinate(theta, v, g, eta, beta, nesterov):
+    """Momentum's step, or with ``nesterov`` its look-ahead form: the new ``(theta, v)``."""
+    if nesterov:
+        return nesterov_coordinate(theta, v, g, eta, beta)
+    return momentum_coordinate(theta, v, g, eta, beta)
+
+
+# The steps, one per rule, with the signature of the module docstring.
+@njit(cache=True, inline="always")
+def gradient_descent_step(theta, g, state, k, j, eta, h):
+    """Gradient descent: ``theta = theta - eta * g``."""
+    return gradient_descent_coordinate(theta, g, eta)
+
+
+@njit(cache=True, inline="always")
+def momentum_step(theta, g, state, k, j, eta, h):
+    """Momentum (``momentum_coordinate``); ``state`` holds ``v``."""
+    theta, v = momentum_coordinate(theta, state[0, k, j], g, eta, h.beta)
+    state[0, k, j] = v
+    return theta
+
+
+@njit(cache=True, inline="always")
+def nesterov_step(theta, g, state, k, j, eta, h):
+    """Nesterov's look-ahead momentum (``nesterov_coordinate``); ``state`` holds ``v``."""
+    theta, v = nesterov_coordinate(theta, state[0, k, j], g, eta, h.beta)
+    state[0, k, j] = v
+    return theta
+
+
+@njit(cache=True, inline="always")
+def rmsprop_step(theta, g, state, k, j, eta, h):
+    """RMSprop (Tieleman & Hinton, 2012).
+
+    ``s = beta2 * s + (1 - beta2) * g^2 ; theta = theta - eta * g / (sqrt(s) + epsilon)``.
+    """
+    s = h.beta2 * state[0, k, j] + (1.0 - h.beta2) * g * g
+    state[0, k, j] = s
+    return theta - eta * g / (math.sqrt(s) + h.epsilon)
+
+
+@njit(cache=True, inline="always")
+def adam_step(theta, g, state, k, j, eta, h):
+    """Adam with bias correction (Kingma & Ba, 2015).
 
     ``m = beta * m + (1 - beta) * g ; s = beta2 * s + (1 - beta2) * g^2 ;
     m_hat = m / (1 - beta^t) ; s_hat = s / (1 - beta2^t) ;
-    theta = theta - alpha * m_hat / (sqrt(s_hat) + epsilon)``, with
-    ``m_correction = 1 - beta^t`` and ``s_correction = 1 - beta2^t``.
+    theta = theta - eta * m_hat / (sqrt(s_hat) + epsilon)``.
     """
-    m = beta * m + (1.0 - beta) * g
-    s = beta2 * s + (1.0 - beta2) * g * g
-    m_hat = m / m_correction
-    s_hat = s / s_correction
-    return theta - alpha * m_hat / (math.sqrt(s_hat) + epsilon), m, s
+    m = h.beta * state[0, k, j] + (1.0 - h.beta) * g
+    s = h.beta2 * state[1, k, j] + (1.0 - h.beta2) * g * g
+    state[0, k, j], state[1, k, j] = m, s
+    m_hat = m / h.m_correction
+    s_hat = s / h.s_correction
+    return theta - eta * m_hat / (math.sqrt(s_hat) + h.epsilon)
 
 
 @njit(cache=True, inline="always")
-def nesterov_coordinate(theta, v, g, alpha, beta):
-    """NAG in the seeds' EMA form, look-ahead: the new ``(theta, v)``.
-
-    ``v = beta * v + (1 - beta) * g ; theta = theta - alpha * (beta * v + (1 - beta) * g)``.
-    """
-    v = beta * v + (1.0 - beta) * g
-    return theta - alpha * (beta * v + (1.0 - beta) * g), v
-
-
-@njit(cache=True, inline="always")
-def velocity_coordinate(theta, v, g, alpha, beta, nesterov):
-    """Momentum's step, or with ``nesterov`` its look-ahead form: the new ``(theta, v)``."""
-    if nesterov:
-        return nesterov_coordinate(theta, v, g, alpha, beta)
-    return momentum_coordinate(theta, v, g, alpha, beta)
-
-
-@njit(cache=True, inline="always")
-def adamax_coordinate(theta, m, u, g, alpha, beta, beta2, epsilon, m_correction):
-    """AdaMax (Kingma & Ba, 2015, section 7.1; ``torch.optim.Adamax``): the new ``(theta, m, u)``.
+def adamax_step(theta, g, state, k, j, eta, h):
+    """AdaMax (Kingma & Ba, 2015, section 7.1; ``torch.optim.Adamax``).
 
     ``m = beta * m + (1 - beta) * g ; u = max(beta2 * u, |g| + epsilon) ;
-    theta = theta - alpha / (1 - beta^t) * m / u``, with ``m_correction = 1 - beta^t``.
+    theta = theta - eta / (1 - beta^t) * m / u``.
     """
-    m = beta * m + (1.0 - beta) * g
-    u = max(beta2 * u, abs(g) + epsilon)
-    return theta - alpha / m_correction * m / u, m, u
+    m = h.beta * state[0, k, j] + (1.0 - h.beta) * g
+    u = max(h.beta2 * state[1, k, j], abs(g) + h.epsilon)
+    state[0, k, j], state[1, k, j] = m, u
+    return theta - eta / h.m_correction * m / u
 
 
 @njit(cache=True, inline="always")
-def bias_corrections(rule, t, beta, beta2):
-    """``(1 - beta^t, 1 - beta2^t)`` of step ``t``; 1 where a rule has none."""
-    if rule == ADAM or rule == ADAMAX:
-        return 1.0 - beta**t, 1.0 - beta2**t
-    return 1.0, 1.0
+def adagrad_step(theta, g, state, k, j, eta, h):
+    """AdaGrad (Duchi, Hazan & Singer, 2011; ``torch.optim.Adagrad``).
 
-
-# The rules as the compiled passes take them: one signature for all,
-# ``step(theta, first, second, g, alpha, beta, beta2, epsilon, corrections)``
-# returning the new ``(theta, first, second)``. A pass receives the step as an
-# argument (``_epoch.step_parameters``), so each pass compiles its own rule
-# only: an ``if`` chain on the rule's number inside it compiled every rule
-# into every copy (two rules more made a first fit's compilation 4 s longer).
-@njit(cache=True, inline="always")
-def gradient_descent_step(theta, first, second, g, alpha, beta, beta2, epsilon, corrections):
-    return gradient_descent_coordinate(theta, g, alpha), first, second
+    ``s = s + g^2 ; theta = theta - eta * g / (sqrt(s) + epsilon)``.
+    """
+    s = state[0, k, j] + g * g
+    state[0, k, j] = s
+    return theta - eta * g / (math.sqrt(s) + h.epsilon)
 
 
 @njit(cache=True, inline="always")
-def momentum_step(theta, first, second, g, alpha, beta, beta2, epsilon, corrections):
-    theta, first = momentum_coordinate(theta, first, g, alpha, beta)
-    return theta, first, second
+def amsgrad_step(theta, g, state, k, j, eta, h):
+    """AMSGrad (Reddi, Kale & Kumar, 2018; ``torch.optim.Adam(amsgrad=True)``).
+
+    ``m = beta * m + (1 - beta) * g ; s = beta2 * s + (1 - beta2) * g^2 ;
+    s_max = max(s_max, s) ;
+    theta = theta - eta * (m / (1 - beta^t)) / (sqrt(s_max / (1 - beta2^t)) + epsilon)``.
+    """
+    m = h.beta * state[0, k, j] + (1.0 - h.beta) * g
+    s = h.beta2 * state[1, k, j] + (1.0 - h.beta2) * g * g
+    s_max = max(state[2, k, j], s)
+    state[0, k, j], state[1, k, j], state[2, k, j] = m, s, s_max
+    return theta - eta * (m / h.m_correction) / (math.sqrt(s_max / h.s_correction) + h.epsilon)
 
 
 @njit(cache=True, inline="always")
-def rmsprop_step(theta, first, second, g, alpha, beta, beta2, epsilon, corrections):
-    theta, second = rmsprop_coordinate(theta, second, g, alpha, beta2, epsilon)
-    return theta, first, second
+def adadelta_step(theta, g, state, k, j, eta, h):
+    """AdaDelta (Zeiler, 2012; ``torch.optim.Adadelta`` with ``rho = beta2``).
+
+    ``s = beta2 * s + (1 - beta2) * g^2 ; delta = g * sqrt(u + epsilon) / sqrt(s + epsilon) ;
+    u = beta2 * u + (1 - beta2) * delta^2 ; theta = theta - eta * delta``.
+    """
+    s = h.beta2 * state[0, k, j] + (1.0 - h.beta2) * g * g
+    delta = g * math.sqrt(state[1, k, j] + h.epsilon) / math.sqrt(s + h.epsilon)
+    u = h.beta2 * state[1, k, j] + (1.0 - h.beta2) * delta * delta
+    state[0, k, j], state[1, k, j] = s, u
+    return theta - eta * delta
 
 
+# A pass receives its rule's step as an argument, so each copy of the pass
+# holds one rule only and is vectorized for it; an ``if`` on the rule inside
+# the pass compiled every rule into every copy (two rules more made a first
+# fit's compilation 4 s longer). numba types a table of functions indexed by a
+# run-time number as its experimental first-class functions (a warning at every
+# compilation), hence one line per rule here.
 @njit(cache=True, inline="always")
-def adam_step(theta, first, second, g, alpha, beta, beta2, epsilon, corrections):
-    m_correction, s_correction = corrections
-    return adam_coordinate(theta, first, second, g, alpha, beta, beta2, epsilon, m_correction,
-                           s_correction)  # fmt: skip
-
-
-@njit(cache=True, inline="always")
-def nesterov_step(theta, first, second, g, alpha, beta, beta2, epsilon, corrections):
-    theta, first = nesterov_coordinate(theta, first, g, alpha, beta)
-    return theta, first, second
-
-
-@njit(cache=True, inline="always")
-def adamax_step(theta, first, second, g, alpha, beta, beta2, epsilon, corrections):
-    return adamax_coordinate(theta, first, second, g, alpha, beta, beta2, epsilon, corrections[0])
+def with_rule(rule, step_pass, arguments):
+    """``step_pass(<the rule's step>, arguments)``."""
+    if rule == GRADIENT_DESCENT:
+        return step_pass(gradient_descent_step, arguments)
+    if rule == MOMENTUM:
+        return step_pass(momentum_step, arguments)
+    if rule == RMSPROP:
+        return step_pass(rmsprop_step, arguments)
+    if rule == ADAM:
+        return step_pass(adam_step, arguments)
+    if rule == NESTEROV:
+        return step_pass(nesterov_step, arguments)
+    if rule == ADAMAX:
+        return step_pass(adamax_step, arguments)
+    if rule == ADAGRAD:
+        return step_pass(adagrad_step, arguments)
+    if rule == AMSGRAD:
+        return step_pass(amsgrad_step, arguments)
+    if rule == ADADELTA:
+        return step_pass(adadelta_step, arguments)
+    raise ValueError("a rule of RULES without its line in with_rule")

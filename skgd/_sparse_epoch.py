@@ -139,7 +139,7 @@ class RecordsCache:
 
 
 @njit(cache=True, nogil=True)
-def _load_state(records, theta, first_moment, average, n_averaged, momentum):
+def _load_state(records, theta, state, average, n_averaged, momentum):
     """Each feature's coefficients (velocities, average's sums) into its record, no step taken."""
     n_outputs = theta.shape[0]
     at = MOMENTUM_CONSTANTS if momentum else PLAIN_CONSTANTS
@@ -151,7 +151,7 @@ def _load_state(records, theta, first_moment, average, n_averaged, momentum):
             records[j, at + k] = theta[k, j]
             records[j, at + n_outputs + k] = 0.0  # the batch gradient
             if momentum:
-                records[j, at + 2 * n_outputs + k] = first_moment[k, j]
+                records[j, at + 2 * n_outputs + k] = state[0, k, j]
             if n_averaged > 0:
                 records[j, sums + k] = average[k, j] * n_averaged
 
@@ -251,8 +251,7 @@ def run_sparse_epoch(
     model,
     shift,
     inverse_scale,
-    first_moment,
-    second_moment,
+    state,
     t,
     rule,
     alpha,
@@ -275,8 +274,8 @@ def run_sparse_epoch(
 
     Same arguments and result as ``run_epoch``; ``shift`` is zero, ``power_t``
     0, ``path``, ``step_losses`` and ``last_gradient`` empty (``runs_sparse``), and
-    ``second_moment``, ``beta2``, ``epsilon`` unused. ``records`` and
-    ``eigenvalues`` are ``feature_records`` of this epoch's step and penalty:
+    ``beta2``, ``epsilon`` unused; ``state`` is empty or holds the velocity.
+    ``records`` and ``eigenvalues`` are ``feature_records`` of this epoch's step and penalty:
     their state is overwritten.
     """
     data, indices, indptr = X
@@ -286,13 +285,16 @@ def run_sparse_epoch(
     mean_weight = mean_weight_of(sample_weight)
     momentum, nesterov = rule in MOMENTUM_RULES, rule == NESTEROV
     averaging = n_averaged > 0
-    _load_state(records, theta, first_moment, average, n_averaged, momentum)
+    _load_state(records, theta, state, average, n_averaged, momentum)
     at = MOMENTUM_CONSTANTS if momentum else PLAIN_CONSTANTS
     grad_at = at + n_outputs
     velocity_at = at + 2 * n_outputs
     sums_at = records.shape[1] - n_outputs
     intercept = theta[:, n_features].astype(np.float64)
-    intercept_velocity = first_moment[:, n_features].astype(np.float64)
+    intercept_velocity = np.zeros(n_outputs)
+    if momentum:
+        for k in range(n_outputs):
+            intercept_velocity[k] = state[0, k, n_features]
     intercept_sum = average[:, n_features] * n_averaged if averaging else np.zeros(n_outputs)
     intercept_grad = np.zeros(n_outputs)
     touched = np.empty(n_features, dtype=np.int64)
@@ -417,12 +419,12 @@ def run_sparse_epoch(
         for j in range(n_features):
             theta[k, j] = records[j, at + k]
             if momentum:
-                first_moment[k, j] = records[j, velocity_at + k]
+                state[0, k, j] = records[j, velocity_at + k]
             if averaging:
                 average[k, j] = records[j, sums_at + k] / n_averaged
         theta[k, n_features] = intercept[k]
         if momentum:
-            first_moment[k, n_features] = intercept_velocity[k]
+            state[0, k, n_features] = intercept_velocity[k]
         if averaging:
             average[k, n_features] = intercept_sum[k] / n_averaged
     model_from_solver(theta, shift, inverse_scale, model)

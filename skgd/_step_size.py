@@ -24,7 +24,7 @@ amplifies the noise as a plain step of ``eta`` would (10 / L_b diverged on
 
 Nesterov's look-ahead steps are momentum's, and take momentum's step.
 
-RMSprop, Adam and AdaMax move every coordinate by about
+RMSprop, Adam, AdaMax and AMSGrad move every coordinate by about
 ``eta`` per step whatever the gradient's scale, so their step is a length,
 read off the first safe gradient step from zero, ``|grad J(0)| / L``
 (coordinates with a zero gradient left out):
@@ -38,7 +38,23 @@ read off the first safe gradient step from zero, ``|grad J(0)| / L``
   long, shrinking to ``eta`` as ``s`` fills. It takes ``sqrt(1 - beta2)`` times
   the largest coordinate, so that no first step is longer than plain gradient
   descent's;
-* AdaMax takes Adam's step (its first step is ``eta`` long too).
+* AdaMax and AMSGrad take Adam's step (their first step is ``eta`` long too);
+* AdaDelta's step has no unit of length: its first step is
+  ``eta * g sqrt(epsilon) / sqrt((1 - beta2) g^2 + epsilon)``, about
+  ``eta * sqrt(epsilon / (1 - beta2))`` (3e-3 with the defaults, and
+  ``eta = 1`` is customary), and grows only slowly as ``u`` fills. It takes
+  the ``eta`` whose median first step is Adam's;
+* AdaGrad's first step is ``eta`` long as well, but its sum of squares only
+  grows: step ``t`` along a steady gradient is ``eta / sqrt(t)`` long. With
+  Adam's length it crawled (default fits ended 5e-3 above the optimum on
+  iris, 1.2e-2 on breast_cancer). It takes Adam's length times
+  ``sqrt(T)``, so that its steps stay at least that long for ``T`` steps:
+  30 epochs' worth of noisy steps, whose noise keeps its sums of squares
+  growing (so a longer ``eta`` raises the noise of every later step; 100
+  epochs' worth ended above 1e-4 on breast_cancer), or 1000 full-batch
+  steps, whose sums stop growing as the gradient vanishes (a step too long
+  only makes the sums grow until the step is stable: ``T = 30`` ended
+  2e-3 above the optimum, ``T`` from 300 to 30,000 all within 5e-5).
 
 The adaptive schedule then shrinks either step as the fit settles.
 """
@@ -47,10 +63,13 @@ import numpy as np
 
 from ._losses import SQUARED_ERROR
 from ._optimizers import (
+    ACCUMULATED_LENGTH,
     ADAPTIVE_RULES,
     MOMENTUM_RULES,
     PLAIN_STEP_RULES,
-    RMSPROP,
+    RULES,
+    UNCORRECTED_LENGTH,
+    UNIT_FREE_LENGTH,
     is_full_batch,
 )
 from ._precondition import solver_row_norms
@@ -63,6 +82,10 @@ MAX_ROWS_FOR_EIGENVALUE = 20_000
 HEAVY_ROW_FACTOR = 4.0
 # Gradient coordinates below this fraction of the largest are rounding noise.
 ROUNDING_NOISE = 1e-8
+# AdaGrad's steps stay at least Adam's length over this many epochs of noisy
+# steps, or this many full-batch steps (see the module docstring).
+FULL_LENGTH_EPOCHS = 30
+FULL_BATCH_LENGTH_STEPS = 1000
 
 
 def curvature_bound(loss, n_outputs):
@@ -211,7 +234,7 @@ def plain_step(rule, smoothness, beta, full_batch):
 
 def auto_learning_rate(
     rule, X, gradient, sample_weight, batch, loss, n_outputs, l2, beta, beta2, fit_intercept,
-    preconditioner, chunked=False,
+    preconditioner, chunked=False, epsilon=1e-8,
 ):  # fmt: skip
     """Step size for ``learning_rate="auto"`` (see the module docstring).
 
@@ -244,7 +267,23 @@ def auto_learning_rate(
     first_step = first_step_lengths(gradient, smoothness)
     if first_step.size == 0:
         return 1.0  # zero gradient: already at the optimum
-    if rule == RMSPROP:
+    automatic_step = RULES[rule].automatic_step
+    if automatic_step == UNCORRECTED_LENGTH:
         # Without bias correction its first step is eta / sqrt(1 - beta2) long.
         return float(np.max(first_step)) * np.sqrt(1.0 - beta2)
-    return float(np.median(first_step))  # Adam, AdaMax: a first step eta long
+    length = float(np.median(first_step))  # Adam, AdaMax, AMSGrad: a first step eta long
+    if automatic_step == UNIT_FREE_LENGTH:
+        # AdaDelta's first step per unit of eta: g sqrt(eps) / sqrt((1 - beta2) g^2 + eps)
+        g = first_step * smoothness
+        unit_step = g * np.sqrt(epsilon) / np.sqrt((1.0 - beta2) * g * g + epsilon)
+        return length / float(np.median(unit_step))
+    if automatic_step == ACCUMULATED_LENGTH:
+        return length * float(np.sqrt(accumulated_steps(n_samples, batch, chunked)))
+    return length
+
+
+def accumulated_steps(n_samples, batch, chunked):
+    """Steps over which AdaGrad's steps, ``eta / sqrt(t)`` long, stay at least Adam's first."""
+    if is_full_batch(batch, n_samples) and not chunked:
+        return FULL_BATCH_LENGTH_STEPS
+    return FULL_LENGTH_EPOCHS * -(-n_samples // batch)

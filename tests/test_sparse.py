@@ -120,7 +120,8 @@ def test_sparse_epoch_takes_the_steps_of_the_dense_epoch(rule, batch_size, loss,
         records = ()
         if kernel is run_sparse_epoch:
             records = RecordsCache().get(inverse_scale, 0.3, 0.05, 0.9, rule, n_outputs, averaging)
-        theta, velocity, second = start.copy(), 0.1 * start, np.zeros_like(start)
+        theta = start.copy()
+        state = 0.1 * start[None] if rule != GRADIENT_DESCENT else np.empty((0, *start.shape))
         model = np.empty_like(theta)  # the model of theta, as the kernels keep it
         model_from_solver(theta, np.zeros(X.shape[1]), inverse_scale, model)
         average = start.copy() if averaging else np.empty((0, 0))
@@ -129,14 +130,14 @@ def test_sparse_epoch_takes_the_steps_of_the_dense_epoch(rule, batch_size, loss,
             order = np.random.RandomState(epoch).permutation(X.shape[0])
             value, t, n_averaged = kernel(
                 (X.data, X.indices, X.indptr), targets, weights, order, batch_size, theta,
-                model, np.zeros(X.shape[1]), inverse_scale, velocity, second, t, rule, 0.05,
+                model, np.zeros(X.shape[1]), inverse_scale, state, t, rule, 0.05,
                 0.0, 0.9, 0.999, 1e-8, loss, 0.3, fit_intercept, np.empty((0, 0)),
                 np.empty(0), np.empty((0, 0)), average, n_averaged, *records,
             )  # fmt: skip
             losses.append(value)
             theta[:, ::2] *= 0.5  # changed outside the epoch
             model_from_solver(theta, np.zeros(X.shape[1]), inverse_scale, model)
-        results.append((theta, model, velocity, average, losses, t, n_averaged))
+        results.append((theta, model, state, average, losses, t, n_averaged))
     (dense, sparse) = results
     for dense_part, sparse_part in zip(dense, sparse, strict=True):
         # the closed forms keep about 11 digits of the O(1) parameters (the issue asks 1e-9)

@@ -35,6 +35,7 @@ def by_hand(rule, gradient, A, Y, n_steps):
     v = np.zeros_like(theta)
     m = np.zeros_like(theta)
     s = np.zeros_like(theta)
+    s_max = np.zeros_like(theta)
     for t in range(1, n_steps + 1):
         g = gradient(A, Y, theta)
         if rule == "plain":
@@ -58,6 +59,21 @@ def by_hand(rule, gradient, A, Y, n_steps):
             m = BETA * m + (1 - BETA) * g
             s = np.maximum(BETA2 * s, np.abs(g) + EPSILON)
             theta = theta - LEARNING_RATE / (1 - BETA**t) * m / s
+        elif rule == "adagrad":
+            s = s + g**2
+            theta = theta - LEARNING_RATE * g / (np.sqrt(s) + EPSILON)
+        elif rule == "amsgrad":
+            m = BETA * m + (1 - BETA) * g
+            s = BETA2 * s + (1 - BETA2) * g**2
+            s_max = np.maximum(s_max, s)
+            theta = theta - LEARNING_RATE * (m / (1 - BETA**t)) / (
+                np.sqrt(s_max / (1 - BETA2**t)) + EPSILON
+            )
+        elif rule == "adadelta":  # s_max holds u
+            s = BETA2 * s + (1 - BETA2) * g**2
+            delta = g * np.sqrt(s_max + EPSILON) / np.sqrt(s + EPSILON)
+            s_max = BETA2 * s_max + (1 - BETA2) * delta**2
+            theta = theta - LEARNING_RATE * delta
     return theta
 
 
@@ -70,8 +86,14 @@ RULE_OF = {
     "adam": "adam",
     "nesterov": "nesterov",
     "adamax": "adamax",
+    "adagrad": "adagrad",
+    "amsgrad": "amsgrad",
+    "adadelta": "adadelta",
 }
-FULL_BATCH_RULES = ["batch", "momentum", "rmsprop", "adam", "nesterov", "adamax"]
+FULL_BATCH_RULES = [
+    "batch", "momentum", "rmsprop", "adam", "nesterov", "adamax", "adagrad", "amsgrad",
+    "adadelta",
+]  # fmt: skip
 
 
 def full_batch(Estimator, optimizer, **params):
@@ -207,3 +229,34 @@ def test_no_intercept_keeps_intercept_at_zero(data):
     expected = by_hand("adam", squared_error_gradient, A, y[:, None], N_EPOCHS)
     np.testing.assert_allclose(model.coef_, expected[0], rtol=1e-9)
     assert model.intercept_ == 0.0
+
+
+def test_every_preset_is_checked_by_hand():
+    """Each preset's rule has its formula written out in ``by_hand`` and is tested above."""
+    from skgd._optimizers import PRESETS
+
+    assert set(RULE_OF) == set(PRESETS)
+    assert set(FULL_BATCH_RULES) | {"sgd", "minibatch"} == set(PRESETS)
+
+
+def test_a_rule_without_a_step_fails_loudly():
+    """A rule number that ``with_rule`` does not know raises; it never steps as another rule."""
+    from skgd._epoch import step_parameters
+
+    theta, model, grad = np.zeros((1, 3)), np.zeros((1, 3)), np.ones((1, 3))
+    with pytest.raises(ValueError, match="with_rule"):
+        step_parameters(theta, model, grad, np.zeros((0, 1, 3)), 1.0, np.zeros(2), np.ones(2),
+                        0.0, True, 99, 0.1, 0.9, 0.999, 1e-8, 1, np.empty((0, 0)), 0)  # fmt: skip
+
+
+def test_amsgrad_steps_with_the_running_maximum(data):
+    """Over enough steps for some second moment to fall below its maximum, amsgrad still
+    matches its formula, and its steps are no longer Adam's (the maximum is exercised)."""
+    X, y = data
+    n_steps = 60
+    model = full_batch(GDLinearRegressor, "amsgrad").set_params(max_iter=n_steps).fit(X, y)
+    A, Y = design(X), y[:, None]
+    expected = by_hand("amsgrad", squared_error_gradient, A, Y, n_steps)
+    np.testing.assert_allclose(model.coef_, expected[0, :-1], rtol=1e-9)
+    adam = by_hand("adam", squared_error_gradient, A, Y, n_steps)
+    assert not np.allclose(expected, adam, rtol=1e-6)
