@@ -15,7 +15,7 @@ from scipy.optimize import OptimizeResult
 from sklearn.utils._param_validation import Interval, validate_params
 
 from ._epoch import step_parameters
-from ._optimizers import PRESETS
+from ._optimizers import PRESETS, state_size
 
 SUCCESS, MAX_ITER_REACHED, NON_FINITE = 0, 1, 2
 
@@ -147,8 +147,7 @@ def minimize(fun, x0, *, jac, optimizer="adam", learning_rate=0.01, beta=0.9, be
     theta[0, :n] = x
     model = theta.copy()
     grad = np.zeros_like(theta)
-    first_moment = np.zeros_like(theta)
-    second_moment = np.zeros_like(theta)
+    state = np.zeros((state_size(optimizer), *theta.shape))  # the rule's moments, from zero
     shift, inverse_scale = np.zeros(n), np.ones(n)
     no_average = np.empty((0, 0))
 
@@ -159,9 +158,9 @@ def minimize(fun, x0, *, jac, optimizer="adam", learning_rate=0.01, beta=0.9, be
         grad[0, :n] = gradient
         grad[0, n] = 0.0
         t = len(path)  # the 1-based number of this step
-        step_parameters(theta, model, grad, first_moment, second_moment, 1.0, shift,
-                        inverse_scale, 0.0, False, rule, float(learning_rate), float(beta),
-                        float(beta2), float(epsilon), t, no_average, 0)  # fmt: skip
+        step_parameters(theta, model, grad, state, 1.0, shift, inverse_scale, 0.0, False, rule,
+                        float(learning_rate), float(beta), float(beta2), float(epsilon), t,
+                        no_average, 0)  # fmt: skip
         candidate = theta[0, :n].copy()
         if not np.all(np.isfinite(candidate)):
             status = NON_FINITE

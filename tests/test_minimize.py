@@ -28,7 +28,7 @@ def fun_and_jac(x):
 ETA, BETA, BETA2, EPSILON = 0.05, 0.8, 0.95, 1e-3  # not the defaults: each must reach the rule
 
 
-# The update rules as the README's table writes them: step size a (ETA), gradient g,
+# The update rules as the README's table writes them: step size η (ETA), gradient g,
 # t the 1-based number of the step; moments start at zero.
 def plain(x, g, state, t):
     return x - ETA * g
@@ -63,6 +63,26 @@ def adamax(x, g, state, t):
     return x - ETA / (1 - BETA**t) * state["m"] / state["u"]
 
 
+def adagrad(x, g, state, t):
+    state["s"] = state["s"] + g**2
+    return x - ETA * g / (np.sqrt(state["s"]) + EPSILON)
+
+
+def amsgrad(x, g, state, t):
+    state["m"] = BETA * state["m"] + (1 - BETA) * g
+    state["s"] = BETA2 * state["s"] + (1 - BETA2) * g**2
+    state["s_max"] = np.maximum(state["s_max"], state["s"])
+    return x - ETA * (state["m"] / (1 - BETA**t)) / (np.sqrt(state["s_max"] / (1 - BETA2**t))
+                                                      + EPSILON)  # fmt: skip
+
+
+def adadelta(x, g, state, t):
+    state["s"] = BETA2 * state["s"] + (1 - BETA2) * g**2
+    delta = g * np.sqrt(state["u"] + EPSILON) / np.sqrt(state["s"] + EPSILON)
+    state["u"] = BETA2 * state["u"] + (1 - BETA2) * delta**2
+    return x - ETA * delta
+
+
 BY_HAND = {
     "batch": plain,
     "sgd": plain,
@@ -72,11 +92,14 @@ BY_HAND = {
     "adam": adam,
     "nesterov": nesterov,
     "adamax": adamax,
+    "adagrad": adagrad,
+    "amsgrad": amsgrad,
+    "adadelta": adadelta,
 }
 
 
 def path_by_hand(rule, n_steps):
-    state = {name: np.zeros(2) for name in ("v", "s", "m", "u")}
+    state = {name: np.zeros(2) for name in ("v", "s", "m", "u", "s_max")}
     path = [X0]
     for t in range(1, n_steps + 1):
         path.append(rule(path[-1], jac(path[-1]), state, t))
