@@ -55,7 +55,7 @@ def test_compare_optimizers_classification_and_errors():
     assert rows[0]["model"] == "LogisticRegression"
     assert rows[1]["gap"] > -1e-6  # cannot beat the optimum of the same objective
     with pytest.raises(ValueError, match="unknown optimizers"):
-        compare_optimizers(X, y, optimizers=["adagrad"])
+        compare_optimizers(X, y, optimizers=["lbfgs"])
 
 
 def test_command_prints_the_table(capsys):
