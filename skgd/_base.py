@@ -205,8 +205,10 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
             else:
                 self._initialize(X, targets, sample_weight)
             self._reset_validation(validation)
+            # a callback's set-up can fail (a scorer unknown to scikit-learn): the
+            # estimator stays as it was
+            tasks = FitTasks.begin(self, self.max_iter, X_all, y_all, user_weight)
         self.best_loss_ = np.inf  # of this fit's monitored loss
-        tasks = FitTasks.begin(self, self.max_iter, X_all, y_all, user_weight)
         self._run_epochs(X, targets, sample_weight, rng, self.max_iter, validation, stopping=True,
                          tasks=tasks)  # fmt: skip
         if tasks is not None:

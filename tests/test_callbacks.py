@@ -112,3 +112,14 @@ def test_without_callbacks_a_fit_makes_no_callback_context(diabetes, monkeypatch
 
     monkeypatch.setattr(callback.CallbackContext, "_from_estimator", fail)
     GDLinearRegressor().fit(*diabetes)
+
+
+def test_a_callback_that_fails_to_set_up_leaves_the_fitted_model(diabetes):
+    X, y = diabetes
+    model = GDLinearRegressor(random_state=0).fit(X, y)
+    coef, n_iter = model.coef_.copy(), model.n_iter_
+    model.set_callbacks(callback.ScoringMonitor(scoring="no_such_scorer"))
+    with pytest.raises(ValueError):
+        model.fit(X[:, :3], y)
+    np.testing.assert_array_equal(model.coef_, coef)
+    assert model.n_iter_ == n_iter and model.n_features_in_ == X.shape[1]
