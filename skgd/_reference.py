@@ -5,15 +5,22 @@ objective skgd's estimators descend, once ``alpha`` is translated (see the
 estimators' docstrings); comparisons and plots measure skgd against them.
 """
 
+import warnings
+
 import numpy as np
+from scipy import sparse
+from scipy.optimize import minimize
 from sklearn.base import is_classifier
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
 
+from ._certificate import _TrainingObjective
 from ._losses import objective, raw_output
+from ._precondition import fit_preconditioner, model_from_solver, solver_from_model
 
-#: LogisticRegression's tolerance when it defines the optimum (its default, 1e-4, stops short)
-TIGHT_TOL = 1e-10
+#: the gradient norm (in the solver's coordinates) at which the classifier's optimum is taken
+OPTIMUM_GTOL = 1e-12
 
 
 def training_data(estimator, X, y, sample_weight=None):
@@ -61,15 +68,61 @@ def scikit_learn_solver(estimator, y, total_weight):
 def reference_solution(estimator, X, y, sample_weight=None):
     """scikit-learn's minimizer of ``estimator``'s objective, fitted on ``(X, y)``.
 
-    ``scikit_learn_solver``'s estimator, with ``tol=TIGHT_TOL`` for
-    ``LogisticRegression``: this solve defines the optimum.
+    ``scikit_learn_solver``'s estimator; ``LogisticRegression``'s solution is
+    finished by ``_polish`` to a gradient norm of ``OPTIMUM_GTOL``: this solve
+    defines the optimum.
     """
     check_is_fitted(estimator)  # its classes and class weights define the objective
-    X, y, sample_weight, _ = training_data(estimator, X, y, sample_weight)
+    X, y, sample_weight, targets = training_data(estimator, X, y, sample_weight)
     reference = scikit_learn_solver(estimator, y, sample_weight.sum())
-    if is_classifier(estimator):
-        reference.set_params(tol=TIGHT_TOL, max_iter=10_000)
-    return reference.fit(X, y, sample_weight=sample_weight)
+    if not is_classifier(estimator):
+        return reference.fit(X, y, sample_weight=sample_weight)  # closed form: exact
+    with warnings.catch_warnings():  # it only starts the polish
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference.fit(X, y, sample_weight=sample_weight)
+    _polish(reference, estimator, X, targets, sample_weight)
+    return reference
+
+
+def _polish(reference, estimator, X, targets, sample_weight):
+    """Finish ``LogisticRegression``'s solve in standardized coordinates.
+
+    On features of very different scales lbfgs crawls in the user's
+    coordinates: at ``tol=1e-10`` and 10,000 iterations it still ended 1.8 %
+    above the minimum on raw wine (in 57 s; raw digits: 2.5 % in 493 s).
+    L-BFGS on skgd's own objective in the solver's coordinates
+    (``_precondition``), started from its default solve, reaches a gradient
+    norm of ``OPTIMUM_GTOL`` in a fraction of a second; its coefficients
+    replace the reference's when they are lower.
+    """
+    n_outputs, n_features = targets.shape[1], X.shape[1]
+    model = np.zeros((n_outputs, n_features + 1))
+    model[:, :-1] = np.reshape(reference.coef_, (n_outputs, n_features))
+    if estimator.fit_intercept:
+        model[:, -1] = reference.intercept_
+    centre = estimator.fit_intercept and not sparse.issparse(X)
+    preconditioner = fit_preconditioner(X, sample_weight, centre)
+    loss = estimator._loss_for(n_outputs)
+    training = _TrainingObjective(X, targets, sample_weight, loss, preconditioner,
+                                  estimator.alpha, estimator.fit_intercept)  # fmt: skip
+    theta = np.empty_like(model)
+
+    def value_and_gradient(flat):
+        model_from_solver(flat.reshape(model.shape), *preconditioner.maps, model)
+        value, gradient = training.value_and_gradient(model)
+        return value, gradient.ravel()
+
+    solver_from_model(model, *preconditioner[:2], theta)
+    start = value_and_gradient(theta.ravel())[0]
+    options = {"gtol": OPTIMUM_GTOL, "ftol": 1e-16, "maxiter": 10_000, "maxcor": 30}
+    result = minimize(value_and_gradient, theta.ravel(), jac=True, method="L-BFGS-B",
+                      options=options)  # fmt: skip
+    if not result.fun < start:
+        return
+    model_from_solver(result.x.reshape(model.shape), *preconditioner.maps, model)
+    reference.coef_ = model[:, :-1].reshape(np.shape(reference.coef_)).copy()
+    if estimator.fit_intercept:
+        reference.intercept_ = model[:, -1].copy()
 
 
 def optimal_objective(estimator, X, y, sample_weight=None):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize as scipy_minimize
 from scipy.special import log_softmax
-from sklearn.datasets import load_iris, make_regression
+from sklearn.datasets import load_iris, load_wine, make_regression
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.metrics import log_loss, mean_squared_error
@@ -66,20 +66,27 @@ def test_optimal_objective_of_the_regressor_is_ridges(regression, alpha):
     assert objective(model, X, y) >= optimal_objective(model, X, y)
 
 
-def test_optimal_objective_of_the_classifier_is_the_l_bfgs_minimum(iris):
-    X, y = iris
-    alpha = 0.01
+@pytest.mark.parametrize("data, alpha", [("iris", 0.01), ("raw wine", 1e-4)])
+def test_optimal_objective_of_the_classifier_is_the_l_bfgs_minimum(iris, data, alpha):
+    # raw wine: features from 0.1 to 1,680, where scikit-learn's lbfgs alone
+    # stopped 1.8 % above the minimum
+    X, y = iris if data == "iris" else load_wine(return_X_y=True)
     n_classes, n_features = 3, X.shape[1]
     one_hot = np.eye(n_classes)[y]
+    mean, scale = X.mean(axis=0), X.std(axis=0)
 
     def softmax_objective(params):  # written here: mean cross-entropy + alpha ||W||^2
-        W = params[: n_classes * n_features].reshape(n_classes, n_features)
-        b = params[n_classes * n_features :]
+        # in standardized coordinates (V = W * scale, c = b + W . mean), so that
+        # L-BFGS reaches the minimum on raw features too
+        V = params[: n_classes * n_features].reshape(n_classes, n_features)
+        W, b = V / scale, params[n_classes * n_features :] - (V / scale) @ mean
         log_p = log_softmax(X @ W.T + b, axis=1)
         value = -np.mean(np.sum(one_hot * log_p, axis=1)) + alpha * np.sum(W**2)
         residual = (np.exp(log_p) - one_hot) / len(y)
-        gradient = np.concatenate([(residual.T @ X + 2 * alpha * W).ravel(), residual.sum(0)])
-        return value, gradient
+        grad_W = residual.T @ X + 2 * alpha * W
+        grad_b = residual.sum(0)
+        grad_V = (grad_W - np.outer(grad_b, mean)) / scale
+        return value, np.concatenate([grad_V.ravel(), grad_b])
 
     start = np.zeros(n_classes * (n_features + 1))
     exact = scipy_minimize(softmax_objective, start, jac=True, method="L-BFGS-B",
