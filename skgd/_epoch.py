@@ -453,7 +453,7 @@ def run_full_batch_epoch(
     grad = np.zeros(theta.shape)
     batch_loss, batch_weight = accumulate_blocks(X, targets, sample_weight, order, 0, n_rows,
                                                  model, loss, grad)  # fmt: skip
-    return _step_on_full_batch(
+    return step_on_full_batch(
         batch_loss, batch_weight, grad, n_rows, mean_weight, theta, model, shift, inverse_scale,
         first_moment, second_moment, t, rule, alpha, power_t, beta, beta2, epsilon, l2,
         fit_intercept, path, step_losses, last_gradient, average, n_averaged,
@@ -471,19 +471,6 @@ def step_on_full_batch(batch_loss, batch_weight, grad, n_rows, mean_weight, thet
     ``accumulate_rows`` over all ``n_rows`` rows; ``mean_weight`` their mean
     weight. Returns what ``run_full_batch_epoch`` returns.
     """
-    return _step_on_full_batch(
-        batch_loss, batch_weight, grad, n_rows, mean_weight, theta, model, shift, inverse_scale,
-        first_moment, second_moment, t, rule, alpha, power_t, beta, beta2, epsilon, l2,
-        fit_intercept, path, step_losses, last_gradient, average, n_averaged,
-    )  # fmt: skip
-
-
-@njit(cache=True, nogil=True, fastmath=FAST_MATH, inline="always")
-def _step_on_full_batch(batch_loss, batch_weight, grad, n_rows, mean_weight, theta, model, shift,
-                        inverse_scale, first_moment, second_moment, t, rule, alpha, power_t,
-                        beta, beta2, epsilon, l2, fit_intercept, path, step_losses,
-                        last_gradient, average, n_averaged):  # fmt: skip
-    """``step_on_full_batch``, inlined into ``run_full_batch_epoch``."""
     epoch_loss = 0.0
     if batch_weight > 0.0:
         epoch_loss, t, n_averaged = take_step(
