@@ -208,9 +208,23 @@ def _chunk_loss(targets, sample_weight, loss, constant):
     return mean_loss(loss, raw, targets, weights) * float(weights.sum())
 
 
+# A fit asks for its baseline losses three times (start, stopping rule, report):
+# Dask names an array by its content's graph, so the same targets are found here.
+_BASELINES = {}
+_BASELINES_KEPT = 8
+
+
 def baseline_losses(loss, targets, sample_weight, fit_intercept):
     """``BaseGD._baseline_losses`` of Dask targets: the chunks' weighted sums of the loss."""
+    key = (targets.name, sample_weight.name, loss, fit_intercept)
+    if key not in _BASELINES:
+        while len(_BASELINES) >= _BASELINES_KEPT:
+            del _BASELINES[next(iter(_BASELINES))]
+        _BASELINES[key] = _baseline_losses(loss, targets, sample_weight, fit_intercept)
+    return _BASELINES[key]
 
+
+def _baseline_losses(loss, targets, sample_weight, fit_intercept):
     def total_loss(constant):
         losses = map_chunks(_chunk_loss, (targets, sample_weight), loss, constant)
         return sum(losses) / total_weight

@@ -41,6 +41,7 @@ def test_dask_incremental_and_distributed_grid_search(capsys):
     assert "Incremental GDLinearRegressor: 10 blocks x 5 passes = 50 partial_fit calls" in out
     assert "Incremental GDClassifier: accuracy" in out
     assert "GridSearchCV on <Client" in out
+    assert "Full-batch GDClassifier on 5 chunks" in out
 
 
 def test_incremental_keeps_adam_state_across_blocks():
@@ -144,26 +145,30 @@ def test_dask_fit_on_a_local_cluster_with_unknown_and_column_chunks():
     np.testing.assert_array_equal(dask_fit.classes_, in_memory.classes_)
 
 
-def test_dask_fit_of_large_data_keeps_float32_and_the_eigenvalue_rows():
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dask_fit_of_large_data_keeps_its_dtype_and_the_eigenvalue_rows(dtype):
     # past 20,000 rows the automatic step reads a subset of rows (_step_size), and
     # past 8,192 the in-memory fit sums in parallel blocks
     pytest.importorskip("dask.array")
     import dask
 
     rng = np.random.RandomState(0)
-    X = (rng.normal(size=(24_000, 5)) * [1, 2, 3, 4, 50]).astype(np.float32)
+    X = (rng.normal(size=(24_000, 5)) * [1, 2, 3, 4, 50]).astype(dtype)
     X[:30] *= 20  # heavy rows
-    y = (X @ np.arange(1.0, 6.0) + rng.normal(size=24_000)).astype(np.float32)
+    y = (X @ np.arange(1.0, 6.0) + rng.normal(size=24_000)).astype(dtype)
     params = dict(optimizer="batch", precondition=False, max_iter=30, tol=None)
     in_memory = GDLinearRegressor(**params).fit(X, y)
     with dask.config.set(scheduler="threads"):
         dask_fit = GDLinearRegressor(**params).fit(
             *_dask_rows(X, y, chunks=5_000)
         )
-    assert dask_fit.coef_.dtype == np.float32
-    assert dask_fit.learning_rate_ == pytest.approx(in_memory.learning_rate_, rel=1e-5)
-    assert dask_fit.n_iter_ == in_memory.n_iter_
-    np.testing.assert_allclose(dask_fit.coef_, in_memory.coef_, rtol=1e-4)
+    assert dask_fit.coef_.dtype == dtype
+    if dtype == np.float64:
+        _assert_same_fit(dask_fit, in_memory)
+    else:  # float32 coefficients: equal to their rounding
+        assert dask_fit.learning_rate_ == pytest.approx(in_memory.learning_rate_, rel=1e-5)
+        assert dask_fit.n_iter_ == in_memory.n_iter_
+        np.testing.assert_allclose(dask_fit.coef_, in_memory.coef_, rtol=1e-4)
 
 
 def test_dask_warm_start_and_class_weight():
