@@ -1,18 +1,21 @@
 """
-Out of core with Dask: Incremental training and a distributed grid search
-=========================================================================
+Out of core with Dask: full batches, Incremental training and a grid search
+===========================================================================
 
-Needs the ``dask`` extra (``pip install "skgd[dask]"``). Two routes:
+Needs the ``dask`` extra (``pip install "skgd[dask]"``). Three routes:
 
-1. ``dask_ml.wrappers.Incremental`` streams the blocks of a Dask array through
+1. ``fit`` on a Dask array with a full-batch optimizer (``"batch"``, or any rule
+   with ``batch_size >= n_samples``): each epoch's gradient is summed on the
+   workers that hold the chunks, and the fit equals the in-memory one.
+2. ``dask_ml.wrappers.Incremental`` streams the blocks of a Dask array through
    ``partial_fit``, one block at a time: only one block is in memory at once, and
    Adam's moments and step count carry over from block to block.
-2. ``GridSearchCV`` over ``beta`` x ``learning_rate`` runs its fits on a Dask
+3. ``GridSearchCV`` over ``beta`` x ``learning_rate`` runs its fits on a Dask
    cluster through joblib's Dask backend (here a ``LocalCluster`` on this machine).
 
 Chunk Dask arrays along rows only (``X.rechunk({1: -1})``): ``Incremental`` hands
 each row block to ``partial_fit``, and a block holding only some of the columns
-would be a different problem.
+would be a different problem (``fit`` rechunks such an array itself).
 """
 
 import dask.array as da
@@ -60,6 +63,19 @@ def incremental_classification():
           f"{model.estimator_.n_iter_} blocks")  # fmt: skip
 
 
+def full_batch_on_the_cluster(client):
+    X, y = make_classification(n_samples=50_000, n_features=20, n_informative=8, n_classes=3,
+                               random_state=0)  # fmt: skip
+    X_dask = da.from_array(X, chunks=(10_000, -1)).persist()  # 5 chunks on the workers
+    y_dask = da.from_array(y, chunks=10_000).persist()
+    on_dask = GDClassifier(optimizer="batch").fit(X_dask, y_dask)
+    in_memory = GDClassifier(optimizer="batch").fit(X, y)
+    difference = float(np.max(np.abs(on_dask.coef_ - in_memory.coef_)))
+    print(f"Full-batch GDClassifier on {X_dask.numblocks[0]} chunks: {on_dask.n_iter_} epochs, "
+          f"objective {on_dask.loss_curve_[-1]:.6f}; in memory {in_memory.n_iter_} epochs, "
+          f"largest coefficient difference {difference:.1e}")  # fmt: skip
+
+
 def distributed_grid_search(client):
     X, y = make_regression(n_samples=5_000, n_features=20, noise=5.0, random_state=0)
     search = GridSearchCV(
@@ -80,6 +96,7 @@ def main(processes=True):
     incremental_classification()
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=processes,
                       dashboard_address=None) as cluster, Client(cluster) as client:  # fmt: skip
+        full_batch_on_the_cluster(client)
         distributed_grid_search(client)
 
 

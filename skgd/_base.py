@@ -41,7 +41,7 @@ from ._precondition import (
     penalty_floor,
     solver_from_model,
 )
-from ._rows import compiled_view, read_only, training_view
+from ._rows import compiled_view, is_dask_array, read_only, training_view
 from ._schedules import SCHEDULES, reduce_on_plateau, restore_after_plateau, step_size
 from ._sparse_epoch import RecordsCache, run_sparse_epoch, runs_sparse
 from ._step_size import auto_learning_rate, batch_smoothness, curvature_bound, plain_step
@@ -193,13 +193,22 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         warm = self.warm_start and hasattr(self, "coef_")
         user_weight = sample_weight
         with self._unchanged_on_error():
-            X, y, sample_weight = self._validate_training_data(X, y, sample_weight, reset=not warm)
-            X_all, y_all = X, y
             rng = check_random_state(self.random_state)
             validation = None
-            if self.early_stopping:
-                X, y, sample_weight, validation = self._split_validation(X, y, sample_weight, rng)
-            targets = read_only(self._encode_targets(y, X.dtype))
+            if is_dask_array(X):  # chunks summed where they live (_dask)
+                from ._dask import training_data  # noqa: PLC0415 - dask is optional
+
+                X, y, targets, sample_weight = training_data(self, X, y, sample_weight,
+                                                             reset=not warm)  # fmt: skip
+                X_all, y_all = X, y
+            else:
+                X, y, sample_weight = self._validate_training_data(X, y, sample_weight,
+                                                                   reset=not warm)  # fmt: skip
+                X_all, y_all = X, y
+                if self.early_stopping:
+                    X, y, sample_weight, validation = self._split_validation(X, y, sample_weight,
+                                                                             rng)  # fmt: skip
+                targets = read_only(self._encode_targets(y, X.dtype))
             if warm:
                 self._continue_optimizer(X, targets, sample_weight)
             else:
@@ -480,7 +489,8 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
                    self._preconditioner, self.alpha, self.fit_intercept)  # fmt: skip
         if validation is None and can_certify(targets.shape[1], X.shape[1]):
             certifier = Certifier(*problem)
-        elif validation is None:  # too large for H: stops on plateaus, then says how far
+        elif validation is None and not is_dask_array(X):  # too large for H: stops on
+            # plateaus, then says how far (a pass per Hessian-vector product)
             estimator = MatrixFreeCertifier(*problem)
         if validation is not None:
             _, _, sample_weight, targets = validation
@@ -545,6 +555,8 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         if average is None:  # averaging nothing: a placeholder of the right type
             average, n_averaged = np.empty((0, 0), dtype=theta.dtype), 0
         kernel = run_full_batch_epoch if in_blocks(X.shape[0], batch) else run_epoch
+        if is_dask_array(X):
+            from ._dask import run_full_batch_epoch as kernel  # noqa: PLC0415 - dask is optional
         records = ()
         recording = path.shape[0] > 0 or step_losses.shape[0] > 0
         if runs_sparse(sparse.issparse(X), rule, power_t, self._preconditioner.shift,
@@ -765,6 +777,10 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         frequencies); without an intercept it is the zero model.
         """
         loss = self._loss_for(targets.shape[1])
+        if is_dask_array(targets):
+            from ._dask import baseline_losses  # noqa: PLC0415 - dask is optional
+
+            return baseline_losses(loss, targets, sample_weight, self.fit_intercept)
         zero = mean_loss(loss, np.zeros(targets.shape), targets, sample_weight)
         if not self.fit_intercept:
             return zero, zero
@@ -830,6 +846,11 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
 
     def _objective_of(self, model, X, targets, sample_weight):
         """The training objective of ``model`` ((n_outputs, n_features + 1), intercepts last)."""
+        if is_dask_array(X):
+            identity_maps = identity(X.shape[1]).maps
+            return objective_and_gradient(X, targets, sample_weight, model, *identity_maps,
+                                          self._loss_for(targets.shape[1]), self.alpha,
+                                          self.fit_intercept)[0]  # fmt: skip
         coef, intercept = model[:, :-1], model[:, -1]
         return objective(self._loss_for(targets.shape[1]), raw_output(X, coef, intercept),
                          targets, sample_weight, coef, self.alpha)  # fmt: skip

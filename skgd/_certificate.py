@@ -23,7 +23,7 @@ from scipy import linalg, sparse
 from ._epoch import objective_and_gradient
 from ._losses import SOFTMAX, SQUARED_ERROR, output_curvature, raw_output
 from ._precondition import CHUNK_ROWS, solver_design
-from ._rows import compiled_view
+from ._rows import compiled_view, is_dask_array
 from ._step_size import power_iteration
 
 MAX_CERTIFIED_PARAMETERS = 1000
@@ -61,9 +61,40 @@ def hessian(X, sample_weight, model, preconditioner, loss, l2, fit_intercept):
     ``theta.reshape(-1)`` (output-major, intercept last). An intercept that is
     not fitted is a fixed coordinate: its row and column are the identity's.
     """
+    if is_dask_array(X):
+        from ._dask import hessian_sums_of_chunks  # noqa: PLC0415 - dask is optional
+
+        blocks, largest_row = hessian_sums_of_chunks(X, sample_weight, model, preconditioner,
+                                                     loss, fit_intercept)  # fmt: skip
+    else:
+        weights = np.asarray(sample_weight, dtype=np.float64) / float(np.sum(sample_weight))
+        blocks, largest_row = hessian_sums(X, weights, model, preconditioner, loss, fit_intercept)
     n_outputs, n_params = model.shape
     n_features = n_params - 1
-    weights = np.asarray(sample_weight, dtype=np.float64) / float(np.sum(sample_weight))
+    scale = preconditioner.scale
+    penalty = 2.0 * l2 / scale**2  # of l2 * sum_j (W'_kj / sigma_j)^2
+    for k in range(n_outputs):
+        if loss == SQUARED_ERROR:
+            blocks[k, k] = blocks[0, 0]
+        for m in range(k + 1, n_outputs):
+            blocks[m, k] = blocks[k, m].T
+        blocks[k, k][np.arange(n_features), np.arange(n_features)] += penalty
+        if not fit_intercept:
+            blocks[k, :, -1, :] = blocks[k, :, :, -1] = 0.0
+            blocks[k, k, -1, -1] = 1.0
+    H = blocks.transpose(0, 2, 1, 3).reshape(n_outputs * n_params, n_outputs * n_params)
+    return H, largest_row * X.shape[0] + float(np.max(penalty, initial=0.0))
+
+
+def hessian_sums(X, weights, model, preconditioner, loss, fit_intercept):
+    """The rows' part of ``hessian``: ``sum_i w_i a_i a_i^T D_i`` by blocks of outputs.
+
+    ``weights`` are the rows' weights divided by the total weight of all the
+    rows (``X`` may be some of them). Returns the (upper) blocks
+    ``(n_outputs, n_outputs, n_params, n_params)`` (the squared error's in
+    ``[0, 0]`` only) and the largest row curvature divided by ``n``.
+    """
+    n_outputs, n_params = model.shape
     blocks = np.zeros((n_outputs, n_outputs, n_params, n_params))
     largest_row = 0.0
     coef, intercept = model[:, :-1].astype(np.float64), model[:, -1].astype(np.float64)
@@ -80,19 +111,7 @@ def hessian(X, sample_weight, model, preconditioner, loss, l2, fit_intercept):
                 continue
             for m in range(k, n_outputs):
                 blocks[k, m] += _weighted_gram(design, curvature[:, k, m])
-    scale = preconditioner.scale
-    penalty = 2.0 * l2 / scale**2  # of l2 * sum_j (W'_kj / sigma_j)^2
-    for k in range(n_outputs):
-        if loss == SQUARED_ERROR:
-            blocks[k, k] = blocks[0, 0]
-        for m in range(k + 1, n_outputs):
-            blocks[m, k] = blocks[k, m].T
-        blocks[k, k][np.arange(n_features), np.arange(n_features)] += penalty
-        if not fit_intercept:
-            blocks[k, :, -1, :] = blocks[k, :, :, -1] = 0.0
-            blocks[k, k, -1, -1] = 1.0
-    H = blocks.transpose(0, 2, 1, 3).reshape(n_outputs * n_params, n_outputs * n_params)
-    return H, largest_row * X.shape[0] + float(np.max(penalty, initial=0.0))
+    return blocks, largest_row
 
 
 def _largest_row_curvature(design, curvature, fit_intercept):

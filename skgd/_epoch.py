@@ -20,7 +20,7 @@ from ._losses import l2_penalty, loss_row
 from ._optimizers import step_constants, with_rule
 from ._precondition import model_coefficient, solver_coordinate_gradient, solver_gradient
 from ._prefetch import ROWS_AHEAD, prefetch_row
-from ._rows import prefetch_sample, row_axpy, row_dot
+from ._rows import is_dask_array, prefetch_sample, row_axpy, row_dot
 from ._schedules import step_size
 
 # Reassociation lets LLVM vectorize the dot products and gradient sums; the
@@ -309,7 +309,8 @@ def full_gradient(X, targets, sample_weight, model, shift, inverse_scale, loss, 
     total_loss, _ = accumulate_rows(X, targets, sample_weight, np.arange(n_rows), 0, n_rows,
                                     model, loss, grad, np.empty(n_outputs),
                                     np.empty(n_outputs))  # fmt: skip
-    return _objective(total_loss, grad, sample_weight, model, shift, inverse_scale, l2,
+    total_weight = mean_weight_of(sample_weight) * n_rows
+    return _objective(total_loss, total_weight, grad, model, shift, inverse_scale, l2,
                       fit_intercept)  # fmt: skip
 
 
@@ -321,14 +322,14 @@ def full_gradient_in_blocks(X, targets, sample_weight, model, shift, inverse_sca
     grad = np.zeros(model.shape)
     total_loss, _ = accumulate_blocks(X, targets, sample_weight, np.arange(n_rows), 0, n_rows,
                                       model, loss, grad)  # fmt: skip
-    return _objective(total_loss, grad, sample_weight, model, shift, inverse_scale, l2,
+    total_weight = mean_weight_of(sample_weight) * n_rows
+    return _objective(total_loss, total_weight, grad, model, shift, inverse_scale, l2,
                       fit_intercept)  # fmt: skip
 
 
 @njit(cache=True, nogil=True, fastmath=FAST_MATH, inline="always")
-def _objective(total_loss, grad, sample_weight, model, shift, inverse_scale, l2, fit_intercept):
+def _objective(total_loss, total_weight, grad, model, shift, inverse_scale, l2, fit_intercept):
     """``(J, its gradient in the solver's coordinates)`` from the summed loss and ``grad``."""
-    total_weight = mean_weight_of(sample_weight) * sample_weight.shape[0]
     solver_gradient(grad, 1.0 / total_weight, model, shift, inverse_scale, l2, fit_intercept, grad)
     value = total_loss / total_weight + l2_penalty(model, l2, model.shape[1] - 1)
     return value, grad
@@ -336,10 +337,26 @@ def _objective(total_loss, grad, sample_weight, model, shift, inverse_scale, l2,
 
 def objective_and_gradient(X, targets, sample_weight, model, shift, inverse_scale, loss, l2,
                            fit_intercept):  # fmt: skip
-    """``full_gradient`` of ``X`` (an array or a CSR's three arrays), in blocks when large."""
+    """``full_gradient`` of ``X`` (an array or a CSR's three arrays), in blocks when large.
+
+    A Dask array's chunks are summed where they live (``_dask``).
+    """
+    if is_dask_array(X):
+        from ._dask import objective_and_gradient as of_chunks  # noqa: PLC0415 - optional
+
+        return of_chunks(X, targets, sample_weight, model, shift, inverse_scale, loss, l2,
+                         fit_intercept)  # fmt: skip
     n_rows = sample_weight.shape[0]
     kernel = full_gradient_in_blocks if in_blocks(n_rows, n_rows) else full_gradient
     return kernel(X, targets, sample_weight, model, shift, inverse_scale, loss, l2, fit_intercept)
+
+
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
+def objective_of_sums(total_loss, total_weight, grad, model, shift, inverse_scale, l2,
+                      fit_intercept):  # fmt: skip
+    """``full_gradient`` from the rows' sums of ``accumulate_rows`` (added up elsewhere)."""
+    return _objective(total_loss, total_weight, grad, model, shift, inverse_scale, l2,
+                      fit_intercept)  # fmt: skip
 
 
 @njit(cache=True, nogil=True, fastmath=FAST_MATH)
@@ -376,6 +393,24 @@ def run_full_batch_epoch(
     grad = np.zeros(theta.shape)
     batch_loss, batch_weight = accumulate_blocks(X, targets, sample_weight, order, 0, n_rows,
                                                  model, loss, grad)  # fmt: skip
+    return step_on_full_batch(
+        batch_loss, batch_weight, grad, n_rows, mean_weight, theta, model, shift, inverse_scale,
+        first_moment, second_moment, t, rule, alpha, power_t, beta, beta2, epsilon, l2,
+        fit_intercept, path, step_losses, last_gradient, average, n_averaged,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
+def step_on_full_batch(batch_loss, batch_weight, grad, n_rows, mean_weight, theta, model, shift,
+                       inverse_scale, first_moment, second_moment, t, rule, alpha, power_t, beta,
+                       beta2, epsilon, l2, fit_intercept, path, step_losses, last_gradient,
+                       average, n_averaged):  # fmt: skip
+    """The step of a full batch whose rows were summed elsewhere (chunk by chunk).
+
+    ``batch_loss``, ``batch_weight`` and ``grad`` are the sums of
+    ``accumulate_rows`` over all ``n_rows`` rows; ``mean_weight`` their mean
+    weight. Returns what ``run_full_batch_epoch`` returns.
+    """
     epoch_loss = 0.0
     if batch_weight > 0.0:
         epoch_loss, t, n_averaged = take_step(

@@ -131,6 +131,11 @@ def objective(loss, raw, targets, sample_weight, coef, l2):
 def best_constant_output(loss, targets, sample_weight):
     """Raw output of the best constant model: the weighted mean target, or the class log-odds."""
     mean = np.average(np.asarray(targets, dtype=np.float64), axis=0, weights=sample_weight)
+    return constant_of_mean_target(loss, mean)
+
+
+def constant_of_mean_target(loss, mean):
+    """``best_constant_output`` from the weighted mean of the encoded targets."""
     if loss == SQUARED_ERROR:
         return mean
     frequency = np.clip(mean, 1e-12, 1.0 - 1e-12)

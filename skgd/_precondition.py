@@ -38,6 +38,7 @@ from scipy import sparse
 from sklearn.preprocessing._data import _handle_zeros_in_scale, _is_constant_feature
 
 from ._jit import njit
+from ._rows import is_dask_array
 
 
 class Preconditioner(NamedTuple):
@@ -67,18 +68,26 @@ def fit_preconditioner(X, sample_weight, centre, smallest_scale=0.0):
 
     ``smallest_scale`` is the penalty's floor of the scales, ``sqrt(2 alpha / c)``.
     """
-    weights = np.asarray(sample_weight, dtype=np.float64)
-    weights = weights / weights.sum()
     n_samples = X.shape[0]
-    if sparse.issparse(X):
-        squares = np.asarray(X.multiply(X).T @ weights).ravel()
-        mean = np.zeros(X.shape[1])
+    if is_dask_array(X):
+        from ._dask import weighted_moments  # noqa: PLC0415 - dask is optional
+
+        mean, squares = weighted_moments(X, sample_weight, centre)
     else:
-        mean, squares = _weighted_moments(X, weights, centre)
+        mean, squares = feature_moments(X, sample_weight, centre)
     constant = _is_constant_feature(squares, mean, n_samples) if centre else squares == 0.0
     scale = _handle_zeros_in_scale(np.sqrt(squares), copy=False, constant_mask=constant)
     np.maximum(scale, smallest_scale, out=scale)
     return Preconditioner.of(mean if centre else np.zeros(X.shape[1]), scale)
+
+
+def feature_moments(X, sample_weight, centre):
+    """Weighted mean (zeros without ``centre``) and mean square about it, per feature."""
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    weights = weights / weights.sum()
+    if sparse.issparse(X):
+        return np.zeros(X.shape[1]), np.asarray(X.multiply(X).T @ weights).ravel()
+    return _weighted_moments(X, weights, centre)
 
 
 @njit(cache=True)
@@ -120,6 +129,10 @@ CHUNK_ROWS = 4096  # rows per block where whole rows are transformed: bounded te
 
 def solver_row_norms(X, preconditioner):
     """``||(x_i - mu) / sigma||^2`` of every row, without copying all of ``X`` at once."""
+    if is_dask_array(X):
+        from ._dask import map_chunks  # noqa: PLC0415 - dask is optional
+
+        return np.concatenate(map_chunks(solver_row_norms, (X,), preconditioner))
     if sparse.issparse(X):
         return np.asarray(solver_design(X, preconditioner).power(2).sum(axis=1)).ravel()
     norms = np.empty(X.shape[0])

@@ -44,8 +44,19 @@ def training_view(X):
     return narrow_indices(X) if sparse.issparse(X) else read_only(X)
 
 
+def is_dask_array(X):
+    """Whether ``X`` is a ``dask.array.Array`` (asked without importing dask)."""
+    kind = type(X)
+    return kind.__name__ == "Array" and kind.__module__.startswith("dask.array")
+
+
 def compiled_view(X):
-    """``X`` as the compiled loops read it: the array, or a CSR matrix's three arrays."""
+    """``X`` as the compiled loops read it: the array, or a CSR matrix's three arrays.
+
+    A Dask array stays as it is: its chunks are read where they live (``_dask``).
+    """
+    if is_dask_array(X):
+        return X
     if sparse.issparse(X):
         return tuple(read_only(part) for part in (X.data, X.indices, X.indptr))
     return read_only(X)

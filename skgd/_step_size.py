@@ -73,6 +73,7 @@ from ._optimizers import (
     is_full_batch,
 )
 from ._precondition import solver_row_norms
+from ._rows import is_dask_array
 
 N_POWER_ITERATIONS = 10
 # Rows used to estimate lambda_max: a representative subset's Gram matrix (see
@@ -142,13 +143,22 @@ def largest_gram_eigenvalue(X, sample_weight, fit_intercept, preconditioner, row
     decide which rows a large ``X`` is estimated from (``_eigenvalue_rows``).
     """
     shift, _, inverse_scale = preconditioner
+    rows = None
     if X.shape[0] > MAX_ROWS_FOR_EIGENVALUE:
         if row_curvatures is None:
             row_curvatures = solver_row_norms(X, preconditioner) + float(fit_intercept)
-        subset = _eigenvalue_rows(row_curvatures, sample_weight)
+        subset = _eigenvalue_rows(row_curvatures, np.asarray(sample_weight))
         if subset is not None:
             rows, sample_weight = subset
-            X = X[rows]
+    if is_dask_array(X):  # lambda_max of the Gram matrix, summed where the chunks live
+        from ._dask import solver_gram  # noqa: PLC0415 - dask is optional
+
+        gram = solver_gram(X, sample_weight, rows, preconditioner)
+        if not fit_intercept:
+            gram = np.ascontiguousarray(gram[:-1, :-1])
+        return power_iteration(gram.__matmul__, gram.shape[0], X.dtype, N_POWER_ITERATIONS)
+    if rows is not None:
+        X = X[rows]
     weights = sample_weight / sample_weight.sum()
     n_features = X.shape[1]
     weights = weights.astype(X.dtype)

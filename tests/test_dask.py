@@ -41,6 +41,7 @@ def test_dask_incremental_and_distributed_grid_search(capsys):
     assert "Incremental GDLinearRegressor: 10 blocks x 5 passes = 50 partial_fit calls" in out
     assert "Incremental GDClassifier: accuracy" in out
     assert "GridSearchCV on <Client" in out
+    assert "Full-batch GDClassifier on 5 chunks" in out
 
 
 def test_incremental_keeps_adam_state_across_blocks():
@@ -70,3 +71,144 @@ def test_incremental_classifier_with_classes_on_every_call():
     model = wrappers.Incremental(GDClassifier(random_state=0), scoring="accuracy")
     model.fit(da.from_array(X, chunks=(250, -1)), da.from_array(y, chunks=250), classes=["a", "b"])
     assert model.score(da.from_array(X, chunks=(250, -1)), da.from_array(y, chunks=250)) > 0.9
+
+
+# -- fit on Dask arrays: full batches summed chunk by chunk ----------------------
+
+FULL_BATCH_CASES = [
+    ("batch", {}),
+    ("momentum", {"batch_size": 10_000}),
+    ("adam", {"batch_size": 10_000}),
+]
+
+
+def _regression(n_targets):
+    X, y = make_regression(n_samples=2_500, n_features=6, n_targets=n_targets, noise=3.0,
+                           random_state=0)  # fmt: skip
+    return X + 3.0, y  # off-centre features: the preconditioner's shift matters
+
+
+def _classification(n_classes):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=2_500, n_features=6, n_informative=4,
+                               n_classes=n_classes, random_state=0)  # fmt: skip
+    return X, np.array(["ant", "bee", "cat"])[y]
+
+
+def _assert_same_fit(dask_fit, in_memory):
+    assert dask_fit.n_iter_ == in_memory.n_iter_
+    np.testing.assert_allclose(dask_fit.coef_, in_memory.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dask_fit.intercept_, in_memory.intercept_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dask_fit.loss_curve_, in_memory.loss_curve_, rtol=1e-10)
+    if in_memory.optimality_gap_ is not None:
+        np.testing.assert_allclose(dask_fit.optimality_gap_, in_memory.optimality_gap_,
+                                   rtol=1e-6, atol=1e-14)  # fmt: skip
+
+
+def _dask_rows(*arrays, chunks=600):
+    da = pytest.importorskip("dask.array")
+    return [None if a is None else da.from_array(a, chunks=(chunks,) + a.shape[1:])
+            for a in arrays]  # fmt: skip
+
+
+@pytest.mark.parametrize("optimizer, params", FULL_BATCH_CASES)
+@pytest.mark.parametrize("problem", ["one target", "two targets", "binary", "three classes"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_dask_fit_equals_the_in_memory_fit(optimizer, params, problem, weighted):
+    pytest.importorskip("dask.array")
+    import dask
+
+    X, y = {"one target": lambda: _regression(1), "two targets": lambda: _regression(2),
+            "binary": lambda: _classification(2),
+            "three classes": lambda: _classification(3)}[problem]()  # fmt: skip
+    weight = np.random.RandomState(1).uniform(0.0, 3.0, size=X.shape[0]) if weighted else None
+    Estimator = GDClassifier if problem in ("binary", "three classes") else GDLinearRegressor
+    make = lambda: Estimator(optimizer=optimizer, random_state=0, **params)  # noqa: E731
+    in_memory = make().fit(X, y, sample_weight=weight)
+    with dask.config.set(scheduler="threads"):
+        dask_fit = make().fit(*_dask_rows(X, y, weight))  # chunks of 600 rows, the last of 100
+    _assert_same_fit(dask_fit, in_memory)
+
+
+def test_dask_fit_on_a_local_cluster_with_unknown_and_column_chunks():
+    da = pytest.importorskip("dask.array")
+    distributed = pytest.importorskip("distributed")
+    X, y = _classification(3)
+    in_memory = GDClassifier(optimizer="batch", random_state=0).fit(X, y)
+    X_dask = da.from_array(X, chunks=(500, 2))  # column chunks: rechunked to whole rows
+    X_dask = X_dask[X_dask[:, 0] > -np.inf]  # rows of unknown count per chunk
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+        dask_fit = GDClassifier(optimizer="batch", random_state=0).fit(X_dask, y)
+    _assert_same_fit(dask_fit, in_memory)
+    np.testing.assert_array_equal(dask_fit.classes_, in_memory.classes_)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dask_fit_of_large_data_keeps_its_dtype_and_the_eigenvalue_rows(dtype):
+    # past 20,000 rows the automatic step reads a subset of rows (_step_size), and
+    # past 8,192 the in-memory fit sums in parallel blocks
+    pytest.importorskip("dask.array")
+    import dask
+
+    rng = np.random.RandomState(0)
+    X = (rng.normal(size=(24_000, 5)) * [1, 2, 3, 4, 50]).astype(dtype)
+    X[:30] *= 20  # heavy rows
+    y = (X @ np.arange(1.0, 6.0) + rng.normal(size=24_000)).astype(dtype)
+    params = dict(optimizer="batch", precondition=False, max_iter=30, tol=None)
+    in_memory = GDLinearRegressor(**params).fit(X, y)
+    with dask.config.set(scheduler="threads"):
+        dask_fit = GDLinearRegressor(**params).fit(
+            *_dask_rows(X, y, chunks=5_000)
+        )
+    assert dask_fit.coef_.dtype == dtype
+    if dtype == np.float64:
+        _assert_same_fit(dask_fit, in_memory)
+    else:  # float32 coefficients: equal to their rounding
+        assert dask_fit.learning_rate_ == pytest.approx(in_memory.learning_rate_, rel=1e-5)
+        assert dask_fit.n_iter_ == in_memory.n_iter_
+        np.testing.assert_allclose(dask_fit.coef_, in_memory.coef_, rtol=1e-4)
+
+
+def test_dask_warm_start_and_class_weight():
+    pytest.importorskip("dask.array")
+    import dask
+
+    X, y = _classification(3)
+    params = dict(optimizer="batch", class_weight={"ant": 2.0, "cat": 0.5}, max_iter=5, tol=None)
+    in_memory = GDClassifier(warm_start=True, **params)
+    dask_fit = GDClassifier(warm_start=True, **params)
+    with dask.config.set(scheduler="threads"):
+        for _ in range(2):
+            in_memory.fit(X, y)
+            dask_fit.fit(*_dask_rows(X, y))
+    assert dask_fit.n_iter_ == 10
+    _assert_same_fit(dask_fit, in_memory)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "minibatch", "adam"])
+def test_dask_fit_of_a_stochastic_preset_says_what_to_use(optimizer):
+    pytest.importorskip("dask.array")
+    X, y = _regression(1)
+    model = GDLinearRegressor(optimizer=optimizer)
+    with pytest.raises(ValueError, match="full batches only.*optimizer='batch'.*Incremental"):
+        model.fit(*_dask_rows(X, y))
+    assert not hasattr(model, "coef_")
+
+
+def test_dask_fit_rejects_bad_chunks_like_the_in_memory_fit():
+    pytest.importorskip("dask.array")
+    X, y = _regression(1)
+    X[7, 2] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        GDLinearRegressor(optimizer="batch").fit(*_dask_rows(X, y))
+    X[7, 2] = 0.0
+    weight = np.ones(X.shape[0])
+    weight[1_000] = -1.0
+    with pytest.raises(ValueError, match="sample_weight holds negative values"):
+        GDLinearRegressor(optimizer="batch").fit(*_dask_rows(X, y, weight))
+    with pytest.raises(ValueError, match="y has 2499 rows but X has 2500"):
+        GDLinearRegressor(optimizer="batch").fit(*_dask_rows(X, y[:-1]))
+    with pytest.raises(ValueError, match="early_stopping"):
+        GDLinearRegressor(optimizer="batch", early_stopping=True).fit(*_dask_rows(X, y))

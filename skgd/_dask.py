@@ -1,0 +1,363 @@
+"""Full-batch training on Dask arrays: each pass over the rows runs where the chunks live.
+
+A fit reads its data in a handful of places: the checks of the input, the
+preconditioner's moments, the automatic step's curvature, the losses of the
+constant models, each epoch's gradient and objective, and the certificate's
+gradient and Hessian. When ``X`` is a ``dask.array.Array`` chunked by rows,
+each of these is a map over the chunks, with the same function the in-memory
+fit runs on its whole array (``accumulate_rows``' loop, ``hessian_sums``,
+``feature_moments``, ``solver_design``), and a sum of the chunks' results on
+the client, in the order of the chunks. Only the parameters go out to the
+chunks and only sums as small as the gradient (or the Hessian) come back; the
+step itself is the in-memory one (``step_on_full_batch``). The fit therefore
+equals the in-memory fit of the same data up to the order of the sums.
+
+Only full batches are taken this way; a stochastic preset streams blocks with
+``dask_ml.wrappers.Incremental`` and ``partial_fit`` instead.
+"""
+
+import dask
+import dask.array as da
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.utils.validation import _check_feature_names, _check_n_features
+
+from ._certificate import _weighted_gram, hessian_sums
+from ._epoch import FAST_MATH, accumulate_rows, objective_of_sums, step_on_full_batch
+from ._jit import njit
+from ._losses import constant_of_mean_target, mean_loss
+from ._optimizers import is_full_batch, samples_per_step
+from ._precondition import CHUNK_ROWS, feature_moments, solver_design
+from ._rows import read_only
+
+# -- running a function on every chunk -----------------------------------------
+
+
+def _row_blocks(array):
+    """The row chunks of ``array`` (one block of columns), as delayed NumPy arrays in order."""
+    return array.to_delayed().ravel().tolist()
+
+
+def map_chunks(function, arrays, *args):
+    """``[function(*chunks, *args) for each row chunk]``, computed where the chunks live.
+
+    ``arrays`` are Dask arrays with the same row chunks; ``args`` go to every
+    call (the parameters: small). Returns the results in the chunks' order.
+    """
+    blocks = zip(*(_row_blocks(array) for array in arrays), strict=True)
+    tasks = [dask.delayed(function, pure=True)(*chunks, *args) for chunks in blocks]
+    return dask.compute(*tasks)
+
+
+def _contiguous(chunk):
+    return read_only(np.ascontiguousarray(chunk))
+
+
+# -- the objective and its gradient --------------------------------------------
+
+
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
+def _summed_rows(X, targets, sample_weight, model, loss):
+    """``accumulate_rows`` over every row of one chunk: ``(loss, weight, gradient)`` sums."""
+    n_rows = sample_weight.shape[0]
+    n_outputs = model.shape[0]
+    grad = np.zeros(model.shape)
+    total_loss, total_weight = accumulate_rows(X, targets, sample_weight, np.arange(n_rows), 0,
+                                               n_rows, model, loss, grad, np.empty(n_outputs),
+                                               np.empty(n_outputs))  # fmt: skip
+    return total_loss, total_weight, grad
+
+
+def chunk_sums(X, targets, sample_weight, model, loss):
+    """``_summed_rows`` of one chunk, as the compiled loops read it."""
+    return _summed_rows(_contiguous(X), _contiguous(targets), _contiguous(sample_weight), model,
+                        loss)  # fmt: skip
+
+
+def _sums(X, targets, sample_weight, model, loss):
+    """``(loss, weight, gradient)`` summed over every chunk (in their order)."""
+    total_loss, total_weight, grad = 0.0, 0.0, np.zeros(model.shape)
+    for chunk_loss, chunk_weight, chunk_grad in map_chunks(
+        chunk_sums, (X, targets, sample_weight), model, loss
+    ):  # fmt: skip
+        total_loss += chunk_loss
+        total_weight += chunk_weight
+        grad += chunk_grad
+    return total_loss, total_weight, grad
+
+
+def objective_and_gradient(X, targets, sample_weight, model, shift, inverse_scale, loss, l2,
+                           fit_intercept):  # fmt: skip
+    """``_epoch.objective_and_gradient`` of a Dask array: one pass over the chunks."""
+    total_loss, total_weight, grad = _sums(X, targets, sample_weight, model, loss)
+    return objective_of_sums(total_loss, total_weight, grad, model, shift, inverse_scale, l2,
+                             fit_intercept)  # fmt: skip
+
+
+def run_full_batch_epoch(X, targets, sample_weight, order, batch_size, theta, model, shift,
+                         inverse_scale, first_moment, second_moment, t, rule, alpha, power_t,
+                         beta, beta2, epsilon, loss, l2, fit_intercept, path, step_losses,
+                         last_gradient, average, n_averaged):  # fmt: skip
+    """``_epoch.run_full_batch_epoch`` of a Dask array: the chunks' sums, then the step here.
+
+    ``order`` and ``batch_size`` are those of a full batch, which sums every
+    row whatever the order.
+    """
+    total_loss, total_weight, grad = _sums(X, targets, sample_weight, model, loss)
+    n_rows = X.shape[0]
+    return step_on_full_batch(total_loss, total_weight, grad, n_rows, total_weight / n_rows,
+                              theta, model, shift, inverse_scale, first_moment, second_moment, t,
+                              rule, alpha, power_t, beta, beta2, epsilon, l2, fit_intercept,
+                              path, step_losses, last_gradient, average,
+                              n_averaged)  # fmt: skip
+
+
+# -- statistics of the data -----------------------------------------------------
+
+
+def _chunk_moments(X, sample_weight, centre):
+    weight = float(np.sum(sample_weight, dtype=np.float64))
+    if weight == 0.0:
+        return weight, None, None
+    mean, squares = feature_moments(_contiguous(X), sample_weight, centre)
+    return weight, mean, squares
+
+
+def weighted_moments(X, sample_weight, centre):
+    """``feature_moments`` of a Dask array, from one pass over the chunks.
+
+    Each chunk's weighted mean and mean square about it are combined as in
+    Chan et al. (1979): ``m2 = sum_c W_c (m2_c + (mean_c - mean)^2) / W``.
+    """
+    parts = [part for part in map_chunks(_chunk_moments, (X, sample_weight), centre)
+             if part[0] > 0.0]  # fmt: skip
+    total = sum(weight for weight, _, _ in parts)
+    mean = sum(weight / total * chunk_mean for weight, chunk_mean, _ in parts)
+    squares = sum(
+        weight / total * (chunk_squares + (chunk_mean - mean) ** 2 if centre else chunk_squares)
+        for weight, chunk_mean, chunk_squares in parts
+    )  # fmt: skip
+    return mean, squares
+
+
+def _chunk_hessian(X, sample_weight, model, preconditioner, loss, fit_intercept):
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    blocks, largest_row = hessian_sums(_contiguous(X), weights, model, preconditioner, loss,
+                                       fit_intercept)  # fmt: skip
+    return blocks, largest_row, float(weights.sum())
+
+
+def hessian_sums_of_chunks(X, sample_weight, model, preconditioner, loss, fit_intercept):
+    """``_certificate.hessian_sums`` of a Dask array (weights divided by their total)."""
+    results = map_chunks(_chunk_hessian, (X, sample_weight), model, preconditioner, loss,
+                         fit_intercept)  # fmt: skip
+    total = sum(weight for _, _, weight in results)
+    blocks = sum(chunk_blocks for chunk_blocks, _, _ in results) / total
+    return blocks, max(largest for _, largest, _ in results) / total
+
+
+def _gram(X, weights, preconditioner):
+    """``A^T diag(weights) A`` of the solver's rows ``A = [(X - mu) / sigma, 1]``."""
+    gram = np.zeros((X.shape[1] + 1, X.shape[1] + 1))
+    for start in range(0, X.shape[0], CHUNK_ROWS):
+        design = solver_design(X[start : start + CHUNK_ROWS], preconditioner)
+        gram += _weighted_gram(design, np.asarray(weights[start : start + CHUNK_ROWS],
+                                                  dtype=np.float64))  # fmt: skip
+    return gram
+
+
+def _chunk_gram(X, sample_weight, preconditioner):
+    return _gram(X, sample_weight, preconditioner), float(np.sum(sample_weight, dtype=np.float64))
+
+
+def _chunk_gram_of_rows(X, rows, weights, preconditioner):
+    return _gram(X[rows], weights, preconditioner)
+
+
+def solver_gram(X, sample_weight, rows, preconditioner):
+    """``A^T W A / sum(w)`` of a Dask array; of ``rows`` only (weighted by ``sample_weight``).
+
+    The matrix whose largest eigenvalue ``_step_size.largest_gram_eigenvalue``
+    estimates: summed chunk by chunk, with the same rows as in memory.
+    """
+    if rows is None:
+        results = map_chunks(_chunk_gram, (X, sample_weight), preconditioner)
+        return sum(gram for gram, _ in results) / sum(weight for _, weight in results)
+    starts = np.cumsum((0,) + X.chunks[0])
+    chunk_of_row = np.searchsorted(starts, rows, side="right") - 1
+    tasks = []
+    for chunk, block in enumerate(_row_blocks(X)):
+        mine = chunk_of_row == chunk
+        if np.any(mine):
+            tasks.append(dask.delayed(_chunk_gram_of_rows, pure=True)(
+                block, rows[mine] - starts[chunk], sample_weight[mine], preconditioner
+            ))  # fmt: skip
+    return sum(dask.compute(*tasks)) / float(np.sum(sample_weight))
+
+
+def _chunk_target_sums(targets, sample_weight):
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    return weights @ np.asarray(targets, dtype=np.float64), float(weights.sum())
+
+
+def _chunk_loss(targets, sample_weight, loss, constant):
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if not weights.sum() > 0:
+        return 0.0
+    raw = np.broadcast_to(constant, targets.shape)
+    return mean_loss(loss, raw, targets, weights) * float(weights.sum())
+
+
+# A fit asks for its baseline losses three times (start, stopping rule, report):
+# Dask names an array by its content's graph, so the same targets are found here.
+_BASELINES = {}
+_BASELINES_KEPT = 8
+
+
+def baseline_losses(loss, targets, sample_weight, fit_intercept):
+    """``BaseGD._baseline_losses`` of Dask targets: the chunks' weighted sums of the loss."""
+    key = (targets.name, sample_weight.name, loss, fit_intercept)
+    if key not in _BASELINES:
+        while len(_BASELINES) >= _BASELINES_KEPT:
+            del _BASELINES[next(iter(_BASELINES))]
+        _BASELINES[key] = _baseline_losses(loss, targets, sample_weight, fit_intercept)
+    return _BASELINES[key]
+
+
+def _baseline_losses(loss, targets, sample_weight, fit_intercept):
+    def total_loss(constant):
+        losses = map_chunks(_chunk_loss, (targets, sample_weight), loss, constant)
+        return sum(losses) / total_weight
+
+    sums = map_chunks(_chunk_target_sums, (targets, sample_weight))
+    total_weight = sum(weight for _, weight in sums)
+    zero = total_loss(np.zeros(targets.shape[1]))
+    if not fit_intercept:
+        return zero, zero
+    mean = sum(target_sum for target_sum, _ in sums) / total_weight
+    return zero, total_loss(constant_of_mean_target(loss, mean))
+
+
+# -- the training data ----------------------------------------------------------
+
+
+def _checked_chunk(X, targets, sample_weight, estimator, numeric_targets):
+    """Reject non-finite values of a chunk (as ``_base._check_values``); its total weight."""
+    from ._base import _check_values  # noqa: PLC0415 - _base imports this module lazily
+
+    _check_values("X", X, estimator)
+    if numeric_targets:
+        _check_values("y", targets, estimator)
+    weights = np.asarray(sample_weight)
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("sample_weight holds NaN or infinite values.")
+    if np.any(weights < 0):
+        raise ValueError("sample_weight holds negative values; weights must be non-negative.")
+    return float(weights.sum(dtype=np.float64))
+
+
+def _rows_like(values, X, name):
+    """``values`` (NumPy or Dask, one value or row per sample) chunked as ``X``'s rows."""
+    if values.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"{name} has {values.shape[0]} rows but X has {X.shape[0]}: they must have one row "
+            "per sample."
+        )
+    chunks = (X.chunks[0],) + tuple((size,) for size in values.shape[1:])
+    if not isinstance(values, da.Array):
+        return da.from_array(np.asarray(values), chunks=chunks)
+    if np.any(np.isnan(values.shape)) or values.chunks != chunks:
+        return values.rechunk(chunks)
+    return values
+
+
+def _known_chunks(array):
+    if any(np.isnan(size) for size in array.shape):
+        return array.compute_chunk_sizes()  # e.g. from a Dask DataFrame: one pass to count
+    return array
+
+
+def training_data(estimator, X, y, sample_weight, reset):
+    """``(X, y, targets, sample_weight)`` of a fit on a Dask array, checked and persisted.
+
+    ``X`` keeps float32 (anything else becomes float64) and has one chunk of
+    columns (a column-chunked array is rechunked: every chunk must hold whole
+    rows); ``targets`` are the encoded targets, chunked as ``X``'s rows, as is
+    ``sample_weight``. Raises for what only the in-memory fit does: a held-out
+    validation set (``early_stopping``) and steps on batches of rows.
+    """
+    name = type(estimator).__name__
+    if estimator.early_stopping:
+        raise ValueError(
+            f"{name} on a Dask array does not support early_stopping=True (it would hold out "
+            "rows): set early_stopping=False, or fit on a NumPy array."
+        )
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features); the Dask array X is {X.ndim}-D.")
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"X must hold numbers; the Dask array X has dtype {X.dtype}.")
+    X = _known_chunks(X)
+    if X.numblocks[1] > 1:  # chunks must hold whole rows: one block of columns
+        X = X.rechunk({1: -1})
+    if X.dtype != np.float32:
+        X = X.astype(np.float64)
+    if X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(f"X has shape {X.shape}: {name} needs at least one sample and feature.")
+    batch = samples_per_step(estimator.optimizer, estimator.batch_size, X)
+    if not is_full_batch(batch, X.shape[0]):
+        raise ValueError(
+            f"optimizer={estimator.optimizer!r} takes steps on batches of {batch} rows, and "
+            f"{name} fits a Dask array with full batches only (each epoch sums the gradient "
+            "over every chunk). Use optimizer='batch' (or another rule with batch_size >= "
+            "n_samples), or stream the chunks through partial_fit with "
+            "dask_ml.wrappers.Incremental."
+        )
+    _check_n_features(estimator, X, reset=reset)
+    _check_feature_names(estimator, X, reset=reset)
+    if not isinstance(y, da.Array):
+        y = np.asarray(y)
+    y = _known_chunks(y)
+    if is_classifier(estimator) and y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    y = _rows_like(y, X, "y")
+    if is_classifier(estimator):
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D class labels; it has shape {y.shape}.")
+        labels = np.unique(da.unique(y).compute())  # one distributed pass
+        estimator._prepare_outputs(labels, reset, None, False)
+    else:
+        if y.ndim not in (1, 2) or y.dtype.kind not in "biuf":
+            raise ValueError(
+                f"{name} needs a numeric target y of 1 or 2 dimensions; the Dask array y has "
+                f"dtype {y.dtype} and {y.ndim} dimensions. Use GDClassifier for class labels."
+            )
+        estimator._prepare_outputs(y, reset, None, False)
+    n_outputs = (1 if estimator.classes_.shape[0] == 2 else estimator.classes_.shape[0]) if (
+        is_classifier(estimator)) else (1 if y.ndim == 1 else y.shape[1])  # fmt: skip
+    targets = y.map_blocks(estimator._encode_targets, X.dtype, dtype=X.dtype,
+                           chunks=(X.chunks[0], (n_outputs,)),
+                           **({"new_axis": 1} if y.ndim == 1 else {}))  # fmt: skip
+    if sample_weight is None:
+        sample_weight = da.ones(X.shape[0], chunks=X.chunks[0], dtype=X.dtype)
+    else:
+        sample_weight = _rows_like(_known_chunks(sample_weight), X, "sample_weight")
+        if sample_weight.ndim != 1:
+            raise ValueError(f"sample_weight must be 1-D; it has shape {sample_weight.shape}.")
+        sample_weight = sample_weight.astype(X.dtype)
+    if is_classifier(estimator) and estimator.class_weight is not None:
+        if estimator.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported on a Dask array: pass a dict of "
+                "weights, e.g. from sklearn.utils.class_weight.compute_class_weight."
+            )
+        per_class = estimator._class_weights(estimator.classes_, False).astype(X.dtype)
+        classes = estimator.classes_
+        sample_weight = sample_weight * y.map_blocks(
+            lambda labels: per_class[np.searchsorted(classes, labels)], dtype=X.dtype
+        )
+    X, targets, sample_weight = dask.persist(X, targets, sample_weight)
+    weights = map_chunks(_checked_chunk, (X, targets, sample_weight), estimator,
+                         not is_classifier(estimator))  # fmt: skip
+    if not sum(weights) > 0:
+        raise ValueError("sample_weight (times class_weight) is zero for every sample.")
+    return X, y, targets, sample_weight
