@@ -95,7 +95,7 @@ def objective_and_gradient(X, targets, sample_weight, model, shift, inverse_scal
 
 
 def run_full_batch_epoch(X, targets, sample_weight, order, batch_size, theta, model, shift,
-                         inverse_scale, first_moment, second_moment, t, rule, alpha, power_t,
+                         inverse_scale, state, t, rule, alpha, power_t,
                          beta, beta2, epsilon, loss, l2, fit_intercept, path, step_losses,
                          last_gradient, average, n_averaged):  # fmt: skip
     """``_epoch.run_full_batch_epoch`` of a Dask array: the chunks' sums, then the step here.
@@ -106,7 +106,7 @@ def run_full_batch_epoch(X, targets, sample_weight, order, batch_size, theta, mo
     total_loss, total_weight, grad = _sums(X, targets, sample_weight, model, loss)
     n_rows = X.shape[0]
     return step_on_full_batch(total_loss, total_weight, grad, n_rows, total_weight / n_rows,
-                              theta, model, shift, inverse_scale, first_moment, second_moment, t,
+                              theta, model, shift, inverse_scale, state, t,
                               rule, alpha, power_t, beta, beta2, epsilon, l2, fit_intercept,
                               path, step_losses, last_gradient, average,
                               n_averaged)  # fmt: skip

@@ -395,16 +395,16 @@ def run_full_batch_epoch(
                                                  model, loss, grad)  # fmt: skip
     return step_on_full_batch(
         batch_loss, batch_weight, grad, n_rows, mean_weight, theta, model, shift, inverse_scale,
-        first_moment, second_moment, t, rule, alpha, power_t, beta, beta2, epsilon, l2,
-        fit_intercept, path, step_losses, last_gradient, average, n_averaged,
+        state, t, rule, alpha, power_t, beta, beta2, epsilon, l2, fit_intercept, path,
+        step_losses, last_gradient, average, n_averaged,
     )  # fmt: skip
 
 
 @njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def step_on_full_batch(batch_loss, batch_weight, grad, n_rows, mean_weight, theta, model, shift,
-                       inverse_scale, first_moment, second_moment, t, rule, alpha, power_t, beta,
-                       beta2, epsilon, l2, fit_intercept, path, step_losses, last_gradient,
-                       average, n_averaged):  # fmt: skip
+                       inverse_scale, state, t, rule, alpha, power_t, beta, beta2, epsilon, l2,
+                       fit_intercept, path, step_losses, last_gradient, average,
+                       n_averaged):  # fmt: skip
     """The step of a full batch whose rows were summed elsewhere (chunk by chunk).
 
     ``batch_loss``, ``batch_weight`` and ``grad`` are the sums of
