@@ -463,14 +463,19 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         """``(power_t, adaptive)`` of the schedule: per-step decay, and division on plateaus.
 
         "auto" keeps full-batch plain and momentum steps constant (deterministic
-        steps need no decay) and divides the others on plateaus: noisy steps
-        must shrink to converge. (A per-step decay as well helps a fixed budget
-        of a few epochs on large data, but slowed small ill-conditioned fits,
-        digits' softmax, threefold.)
+        steps need no decay), and Schedule-Free's (its model, the mean of its
+        iterates, converges without a schedule; dividing its step on plateaus
+        stalled it: the mean keeps the early iterates of the longer step), and
+        divides the others on plateaus: noisy steps must shrink to converge.
+        (A per-step decay as well helps a fixed budget of a few epochs on
+        large data, but slowed small ill-conditioned fits, digits' softmax,
+        threefold.)
         """
         rule = PRESETS[self.optimizer][0]
         if self.schedule == "auto":
             if is_full_batch(batch, n_samples) and rule in PLAIN_STEP_RULES:
+                return 0.0, False
+            if rule in MODEL_IN_STATE_RULES:  # Schedule-Free: its mean x replaces a schedule
                 return 0.0, False
             return 0.0, True
         return (self.power_t if self.schedule == "invscaling" else 0.0), self.schedule == "adaptive"

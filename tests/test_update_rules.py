@@ -295,3 +295,15 @@ def test_schedule_free_steps_on_from_a_model_a_user_sets(data, optimizer):
         assert model.t_ == N_EPOCHS + 1
     moved = np.r_[model.coef_, model.intercept_] - start[0]
     assert np.linalg.norm(moved) < 0.5 * np.linalg.norm(start)  # one step from the start
+
+
+@pytest.mark.parametrize("optimizer", ["schedule_free_sgd", "schedule_free_adamw"])
+def test_schedule_free_warm_start_continues_its_z_and_x(data, optimizer):
+    """3 epochs, then 4 more with warm_start, equal 7 at once: z, x, s and t carry over."""
+    X, y = data
+    at_once = full_batch(GDLinearRegressor, optimizer).fit(X, y)
+    split = full_batch(GDLinearRegressor, optimizer, warm_start=True)
+    split.set_params(max_iter=3).fit(X, y)
+    split.set_params(max_iter=N_EPOCHS - 3).fit(X, y)
+    np.testing.assert_allclose(split.coef_, at_once.coef_, rtol=1e-12)
+    np.testing.assert_allclose(split.intercept_, at_once.intercept_, rtol=1e-12)
