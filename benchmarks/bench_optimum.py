@@ -119,7 +119,8 @@ def main(argv=None):
         GDLinearRegressor(optimizer=optimizer, max_iter=2, tol=None).fit(np.eye(3), [0, 1, 1])
         GDClassifier(optimizer=optimizer, max_iter=2, tol=None).fit(np.eye(4), [0, 1, 2, 2])
 
-    print(f"{'dataset':<14} {'data':<5} {'optimizer':<10} {'rel. gap':>10} {'estimate':>9} "
+    width = max(10, *map(len, args.optimizers))
+    print(f"{'dataset':<14} {'data':<5} {'optimizer':<{width}} {'rel. gap':>10} {'estimate':>9} "
           f"{'warned':>6} {'epochs':>6} {'ms':>8}")  # fmt: skip
     total_time = 0.0
     gaps = {}
@@ -140,7 +141,7 @@ def main(argv=None):
                 # the fit's own estimate of its gap, relative, as the gap
                 estimate = (estimator.optimality_gap_ or np.nan) / optimum
                 estimates[name, data, optimizer] = estimate
-                print(f"{name:<14} {data:<5} {optimizer:<10} {gap:>10.2e} {estimate:>9.2e} "
+                print(f"{name:<14} {data:<5} {optimizer:<{width}} {gap:>10.2e} {estimate:>9.2e} "
                       f"{'yes' if messages else 'no':>6} {estimator.n_iter_:>6} "
                       f"{1000 * elapsed:>8.1f}")  # fmt: skip
                 if args.verbose:

@@ -26,10 +26,13 @@ from ._epoch import in_blocks, objective_and_gradient, run_epoch, run_full_batch
 from ._losses import best_constant_output, mean_loss, objective, raw_output
 from ._optimizers import (
     ADAPTIVE_RULES,
+    MODEL_IN_STATE_RULES,
     PLAIN_STEP_RULES,
     PRESETS,
     is_full_batch,
+    reported_point,
     samples_per_step,
+    start_state,
     state_size,
 )
 from ._orders import epoch_orders
@@ -388,6 +391,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         model_from_solver(self._theta, *self._preconditioner.maps, self._iterate)
         self._state = np.zeros((state_size(self.optimizer), *self._theta.shape),
                                dtype=self._theta.dtype)  # fmt: skip
+        start_state(PRESETS[self.optimizer][0], self._state, self._theta)
         full = is_full_batch(samples_per_step(self.optimizer, self.batch_size, X),
                              X.shape[0])  # fmt: skip
         # Only a full batch's last gradient is the objective's (see _stopping).
@@ -470,14 +474,19 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         """``(power_t, adaptive)`` of the schedule: per-step decay, and division on plateaus.
 
         "auto" keeps full-batch plain and momentum steps constant (deterministic
-        steps need no decay) and divides the others on plateaus: noisy steps
-        must shrink to converge. (A per-step decay as well helps a fixed budget
-        of a few epochs on large data, but slowed small ill-conditioned fits,
-        digits' softmax, threefold.)
+        steps need no decay), and Schedule-Free's (its model, the mean of its
+        iterates, converges without a schedule; dividing its step on plateaus
+        stalled it: the mean keeps the early iterates of the longer step), and
+        divides the others on plateaus: noisy steps must shrink to converge.
+        (A per-step decay as well helps a fixed budget of a few epochs on
+        large data, but slowed small ill-conditioned fits, digits' softmax,
+        threefold.)
         """
         rule = PRESETS[self.optimizer][0]
         if self.schedule == "auto":
             if is_full_batch(batch, n_samples) and rule in PLAIN_STEP_RULES:
+                return 0.0, False
+            if rule in MODEL_IN_STATE_RULES:  # Schedule-Free: its mean x replaces a schedule
                 return 0.0, False
             return 0.0, True
         return (self.power_t if self.schedule == "invscaling" else 0.0), self.schedule == "adaptive"
@@ -645,6 +654,8 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         if validation is not None:
             self._model[:], self._theta[:] = self._best_state
             self._iterate[:] = self._model
+            if rule in MODEL_IN_STATE_RULES:  # its theta was not the model: step on from it
+                self._restart_from_model()
         self._adopt_average()
         self._sync_coef()  # before any warning, which a caller may turn into an error
         if stopping:
@@ -675,7 +686,20 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         self._sync_coef()
 
     def _follow(self, action):
-        """Carry out the stopping rule's ``action``; True when the fit stops."""
+        """Carry out the stopping rule's ``action``; True when the fit stops.
+
+        Rules whose model is an average of their own (``MODEL_IN_STATE_RULES``:
+        Schedule-Free's ``x``, the mean of all its ``z``) are not averaged once
+        more: a second average would lag further behind the first, and it
+        would be of ``y``, not of the model. Their plateaus still compare the
+        model with the iterate ``y``: a certified ``y`` is adopted, its ``x`` and
+        ``z`` restarting there, so that the model stays the state's ``x``.
+        """
+        if PRESETS[self.optimizer][0] in MODEL_IN_STATE_RULES:
+            if action == ADOPT_ITERATE:
+                self._model[:] = self._iterate
+                self._restart_from_model()
+            return action in (STOP, ADOPT_ITERATE)
         if action in (ADOPT_ITERATE, AVERAGE_FROM_ITERATE):
             self._n_averaged = 0
             self._model[:] = self._iterate
@@ -721,6 +745,9 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         )  # fmt: skip
         if self._n_averaged:
             model_from_solver(self._average, *self._preconditioner.maps, self._model)
+        elif rule in MODEL_IN_STATE_RULES:  # gradients at the iterate, the model elsewhere
+            model_from_solver(reported_point(rule, self._theta, self._state),
+                              *self._preconditioner.maps, self._model)  # fmt: skip
         else:
             self._model[:] = self._iterate
         for record in self._records_kept():
@@ -917,7 +944,22 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         self._state = self._state.astype(dtype)
         self._model, self._iterate = model, model.copy()
         self._theta = np.empty_like(model)
+        if self._fitted_optimizer_config == self._optimizer_config():
+            self._restart_from_model()
+        else:  # a new optimizer starts from the model (_initialize_optimizer)
+            solver_from_model(self._model, *self._preconditioner[:2], self._theta)
+
+    def _restart_from_model(self):
+        """Step on from ``self._model``: its solver's coordinates, the rule's moments kept.
+
+        The arrays a rule starts at the parameters (Schedule-Free's ``z`` and
+        ``x``, ``Rule.start``) restart there, so a model a user set, or the
+        best one of early stopping, is where the next step starts and what the
+        fit reports until it steps.
+        """
         solver_from_model(self._model, *self._preconditioner[:2], self._theta)
+        self._iterate[:] = self._model
+        start_state(PRESETS[self.optimizer][0], self._state, self._theta)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -2,7 +2,8 @@
 
 COMMON_PARAMETERS = """\
     optimizer : {"batch", "sgd", "minibatch", "momentum", "rmsprop", "adam", \
-"nesterov", "adamax", "adagrad", "amsgrad", "adadelta"}, default="adam"
+"nesterov", "adamax", "adagrad", "amsgrad", "adadelta", "schedule_free_sgd", \
+"schedule_free_adamw"}, default="adam"
         Update rule and batching. "batch": plain gradient step on all samples;
         "sgd": plain step on one sample; "minibatch": plain step on
         ``batch_size`` samples; the others: that rule on ``batch_size``
@@ -26,6 +27,13 @@ COMMON_PARAMETERS = """\
         - adadelta: ``s = beta2 * s + (1 - beta2) * g**2 ;
           delta = g * sqrt(u + epsilon) / sqrt(s + epsilon) ;
           u = beta2 * u + (1 - beta2) * delta**2 ; theta = theta - eta * delta``
+        - schedule_free_sgd: the gradient ``g`` is taken at ``y``, the model
+          (``coef_``, predictions) is ``x``; ``y``, ``x`` and ``z`` start at the
+          starting model: ``z = z - eta * g ; x = (1 - 1/t) * x + (1/t) * z ;
+          y = beta * x + (1 - beta) * z``
+        - schedule_free_adamw: as schedule_free_sgd, with
+          ``s = beta2 * s + (1 - beta2) * g**2 ;
+          z = z - eta * g / (sqrt(s / (1 - beta2**t)) + epsilon)``
 
     learning_rate : float > 0 or "auto", default="auto"
         Initial step size ``eta``. "auto" derives it from the data, in the
@@ -43,7 +51,9 @@ COMMON_PARAMETERS = """\
         correction, its largest coordinate times ``sqrt(1 - beta2)``; for
         adagrad, whose step ``t`` is about ``a / sqrt(t)`` long, adam's times
         ``sqrt(T)``: ``T`` is 30 epochs of steps, or 1000 full-batch steps; for
-        adadelta, the step whose median first step is adam's. Details
+        adadelta, the step whose median first step is adam's; for
+        schedule_free_sgd, plain steps' ``1 / L``; for schedule_free_adamw,
+        adam's. Details
         in the user guide. The value used is ``learning_rate_``.
     schedule : {"auto", "constant", "invscaling", "adaptive"}, default="auto"
         How the step evolves. "constant": fixed; "invscaling":
@@ -52,8 +62,10 @@ COMMON_PARAMETERS = """\
         by 5 again (up to the initial step) when it finds it crawling without
         noise. "auto": "constant" for the full-batch plain, momentum and
         nesterov steps ("batch", and "minibatch", "momentum" or "nesterov" with
-        ``batch_size >= n_samples``: a deterministic step needs no decay),
-        "adaptive" otherwise (noisy steps must shrink to converge).
+        ``batch_size >= n_samples``: a deterministic step needs no decay) and
+        for schedule_free_sgd and schedule_free_adamw (their model, a mean of
+        their iterates, needs none), "adaptive" otherwise (noisy steps must
+        shrink to converge).
         "adaptive" acts on the stopping rule's
         checks, which ``tol=None`` turns off: for a fixed budget of a few
         epochs on large data, "invscaling" gets much closer to the optimum.
@@ -61,14 +73,17 @@ COMMON_PARAMETERS = """\
         Exponent of the "invscaling" schedule.
     beta : float in [0, 1), default=0.9
         Decay of the first moment (the velocity of momentum and nesterov, the
-        ``m`` of adam, adamax and amsgrad).
+        ``m`` of adam, adamax and amsgrad), or the weight of ``x`` in
+        schedule-free's ``y``.
     beta2 : float in [0, 1), default=0.999
-        Decay of the second moment ``s`` (rmsprop, adam, amsgrad, adadelta,
-        whose ``u`` decays at the same rate) or of adamax's ``u``;
+        Decay of the second moment ``s`` (rmsprop, adam, amsgrad,
+        schedule_free_adamw, adadelta, whose ``u`` decays at the same rate) or
+        of adamax's ``u``;
         adagrad sums its ``s`` without decay.
     epsilon : float > 0, default=1e-8
         Added to ``sqrt(s)`` (rmsprop, adagrad), ``sqrt(s_hat)`` (adam),
-        ``sqrt(s_max / (1 - beta2**t))`` (amsgrad), ``|g|`` (adamax), or
+        ``sqrt(s_max / (1 - beta2**t))`` (amsgrad), ``sqrt(s / (1 - beta2**t))``
+        (schedule_free_adamw), ``|g|`` (adamax), or
         inside both roots (adadelta).
     batch_size : int >= 1 or "auto", default="auto"
         Samples per step for every optimizer but "batch" and "sgd". "auto" is

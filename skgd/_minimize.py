@@ -5,7 +5,10 @@ with nothing of a linear model around it: the identity change of coordinates
 (no shift, scale 1), no penalty and no intercept. The parameters it steps are
 then the vector ``x`` itself, and the gradient it is handed is the function's,
 so each step is the rule exactly as the estimators take it: the formulas live
-in ``_optimizers`` only, and a rule added there works here unchanged.
+in ``_optimizers`` only, and a rule added there works here unchanged. A rule
+whose model is not its iterate (Schedule-Free: gradients at ``y``, the model
+``x``) reports its model: ``x`` and the path are the model's, and the gradient
+of each step is taken at the iterate, one more evaluation per step.
 """
 
 from numbers import Integral, Real
@@ -15,7 +18,7 @@ from scipy.optimize import OptimizeResult
 from sklearn.utils._param_validation import Interval, validate_params
 
 from ._epoch import step_parameters
-from ._optimizers import PRESETS, state_size
+from ._optimizers import MODEL_IN_STATE_RULES, PRESETS, reported_point, start_state, state_size
 
 SUCCESS, MAX_ITER_REACHED, NON_FINITE = 0, 1, 2
 
@@ -61,7 +64,7 @@ def minimize(fun, x0, *, jac, optimizer="adam", learning_rate=0.01, beta=0.9, be
         no samples to batch, so the presets that differ only in their batching
         (``"batch"``, ``"sgd"`` and ``"minibatch"``) are all plain gradient
         descent; ``"momentum"``, ``"rmsprop"``, ``"adam"``, ``"nesterov"`` and
-        ``"adamax"`` are their rules on the full gradient.
+        ``"adamax"`` (and the others) are their rules on the full gradient.
     learning_rate : float, default=0.01
         The step size (η in :doc:`/user_guide/minimize`), constant over the
         steps. For plain gradient descent and momentum it multiplies the
@@ -87,12 +90,14 @@ def minimize(fun, x0, *, jac, optimizer="adam", learning_rate=0.01, beta=0.9, be
     result : scipy.optimize.OptimizeResult
         With the fields
 
-        - ``x``: the last iterate, shape (n,);
+        - ``x``: the last iterate, shape (n,); for the Schedule-Free rules, the
+          last model ``x`` (the average of their ``z``), while their gradients
+          are taken at ``y``, which the path does not show;
         - ``fun``, ``jac``: the function's value and gradient at ``x``;
         - ``nit``: the number of steps taken;
         - ``nfev``, ``njev``: the number of evaluations of the function and
           of its gradient (one of each at every iterate, and at a rejected
-          non-finite one);
+          non-finite one; the Schedule-Free rules evaluate ``y`` as well);
         - ``path``: every iterate, ``x0`` first and ``x`` last, shape
           (nit + 1, n);
         - ``fun_path``: the function's values along ``path``, shape (nit + 1,);
@@ -148,29 +153,38 @@ def minimize(fun, x0, *, jac, optimizer="adam", learning_rate=0.01, beta=0.9, be
     model = theta.copy()
     grad = np.zeros_like(theta)
     state = np.zeros((state_size(optimizer), *theta.shape))  # the rule's moments, from zero
+    start_state(rule, state, theta)
+    model_apart = rule in MODEL_IN_STATE_RULES  # the gradient is not the reported point's
     shift, inverse_scale = np.zeros(n), np.ones(n)
     no_average = np.empty((0, 0))
 
     path, fun_path = [x], [value]
     n_evaluations = 1
     status = _status_at(gradient, tol)
+    step_gradient = gradient  # at the iterate theta, which the rule steps from
     while status is None and len(path) <= max_iter:
-        grad[0, :n] = gradient
+        grad[0, :n] = step_gradient
         grad[0, n] = 0.0
         t = len(path)  # the 1-based number of this step
         step_parameters(theta, model, grad, state, 1.0, shift, inverse_scale, 0.0, False, rule,
                         float(learning_rate), float(beta), float(beta2), float(epsilon), t,
                         no_average, 0)  # fmt: skip
-        candidate = theta[0, :n].copy()
-        if not np.all(np.isfinite(candidate)):
+        candidate = reported_point(rule, theta, state)[0, :n].copy()
+        if not (np.all(np.isfinite(candidate)) and np.all(np.isfinite(theta))):
             status = NON_FINITE
             break
         candidate_value, candidate_gradient = evaluate(candidate, n)
         n_evaluations += 1
-        if not (np.isfinite(candidate_value) and np.all(np.isfinite(candidate_gradient))):
+        candidate_step_gradient = candidate_gradient
+        if model_apart and np.all(np.isfinite(candidate_gradient)):
+            _, candidate_step_gradient = evaluate(theta[0, :n].copy(), n)
+            n_evaluations += 1
+        if not (np.isfinite(candidate_value) and np.all(np.isfinite(candidate_gradient))
+                and np.all(np.isfinite(candidate_step_gradient))):  # fmt: skip
             status = NON_FINITE
             break
         x, value, gradient = candidate, candidate_value, candidate_gradient
+        step_gradient = candidate_step_gradient
         path.append(x)
         fun_path.append(value)
         status = _status_at(gradient, tol)

@@ -18,7 +18,13 @@ per name in the rule's ``RULES`` line, zero before the first step). The
 symbols follow the formulas: ``eta`` is the step size (the estimators'
 ``learning_rate``); ``h`` the step's ``Constants``: ``beta`` the first-moment
 decay, ``beta2`` the second-moment decay, ``epsilon`` the denominator guard,
-and the bias corrections of the 1-based step number ``t``.
+the bias corrections of the 1-based step number ``t`` and ``1 / t``.
+
+Most rules step the model itself: ``theta`` is the model (in the solver's
+coordinates). A rule whose ``RULES`` line names a ``model`` array (Schedule-Free)
+takes its gradients at ``theta`` but reports another point, that state array;
+its arrays named in ``start`` begin at the parameters instead of zero
+(``start_state``).
 """
 
 import math
@@ -37,6 +43,8 @@ ADAMAX = 5
 ADAGRAD = 6
 AMSGRAD = 7
 ADADELTA = 8
+SCHEDULE_FREE_SGD = 9
+SCHEDULE_FREE_ADAMW = 10
 
 # How learning_rate="auto" picks a rule's step (``_step_size``): 1 / L for plain
 # gradient steps; momentum's; a length for the steps that move every coordinate
@@ -57,15 +65,21 @@ class Rule(NamedTuple):
     its formula), in the order of ``state[i]``. ``automatic_step``: how
     ``learning_rate="auto"`` picks its step (``_step_size``). ``sparse_epoch``:
     whether sparse input runs it just in time (``_sparse_epoch``), touching
-    only the batch's non-zeros.
+    only the batch's non-zeros. ``model``: the name of the state array that
+    is the model the estimator reports (``coef_``, predictions, the stopping
+    rule's checks), or None when the model is the iterate ``theta`` where the
+    gradients are taken. ``start``: names of the state arrays that start at
+    the parameters where the fit starts, rather than at zero (``start_state``).
     """
 
     state: tuple
     automatic_step: str
     sparse_epoch: bool = False
+    model: str | None = None
+    start: tuple = ()
 
 
-#: rule -> its state, automatic step and sparse epoch
+#: rule -> its state, automatic step, sparse epoch, model and starting arrays
 RULES = {
     GRADIENT_DESCENT: Rule((), PLAIN, sparse_epoch=True),
     MOMENTUM: Rule(("v",), VELOCITY, sparse_epoch=True),
@@ -76,6 +90,10 @@ RULES = {
     ADAGRAD: Rule(("s",), ACCUMULATED_LENGTH),
     AMSGRAD: Rule(("m", "s", "s_max"), LENGTH),
     ADADELTA: Rule(("s", "u"), UNIT_FREE_LENGTH),
+    # Schedule-Free: gradients at theta = y, the model is the average x; every
+    # step moves every coordinate (y mixes x and z), so no just-in-time sparse epoch.
+    SCHEDULE_FREE_SGD: Rule(("z", "x"), PLAIN, model="x", start=("z", "x")),
+    SCHEDULE_FREE_ADAMW: Rule(("z", "x", "s"), LENGTH, model="x", start=("z", "x")),
 }
 
 # Batching of a preset: every sample per step, one sample per step, or
@@ -97,6 +115,8 @@ PRESETS = {
     "adagrad": (ADAGRAD, MINI_BATCH),
     "amsgrad": (AMSGRAD, MINI_BATCH),
     "adadelta": (ADADELTA, MINI_BATCH),
+    "schedule_free_sgd": (SCHEDULE_FREE_SGD, MINI_BATCH),
+    "schedule_free_adamw": (SCHEDULE_FREE_ADAMW, MINI_BATCH),
 }
 
 
@@ -112,11 +132,30 @@ MOMENTUM_RULES = _rules_where(lambda rule: rule.automatic_step == VELOCITY)
 PLAIN_STEP_RULES = _rules_where(lambda rule: rule.automatic_step in (PLAIN, VELOCITY))
 #: rules whose steps on sparse input touch the batch's non-zeros only (``_sparse_epoch``)
 SPARSE_RULES = _rules_where(lambda rule: rule.sparse_epoch)
+#: rules whose model is one of their state arrays, not the iterate (``Rule.model``)
+MODEL_IN_STATE_RULES = _rules_where(lambda rule: rule.model is not None)
 
 
 def state_size(optimizer):
     """Number of arrays of the size of the parameters that ``optimizer``'s rule keeps."""
     return len(RULES[PRESETS[optimizer][0]].state)
+
+
+def start_state(rule, state, theta):
+    """Set the arrays of ``rule``'s ``start`` to ``theta``: where its fit starts (or restarts).
+
+    ``state`` has shape (len(state), *theta.shape); its other arrays are left as they are
+    (zero for a new fit, the moments so far for a warm start from a model a user set).
+    """
+    names = RULES[rule].state
+    for name in RULES[rule].start:
+        state[names.index(name)] = theta
+
+
+def reported_point(rule, theta, state):
+    """The model of ``rule`` in the solver's coordinates: ``theta``, or its ``model`` array."""
+    name = RULES[rule].model
+    return theta if name is None else state[RULES[rule].state.index(name)]
 
 
 def is_full_batch(batch, n_samples):
@@ -161,12 +200,13 @@ class Constants(NamedTuple):
     epsilon: float
     m_correction: float  # 1 - beta^t
     s_correction: float  # 1 - beta2^t
+    average_weight: float  # 1 / t
 
 
 @njit(cache=True, inline="always")
 def step_constants(t, beta, beta2, epsilon):
     """``Constants`` of the 1-based step ``t``."""
-    return Constants(beta, beta2, epsilon, 1.0 - beta**t, 1.0 - beta2**t)
+    return Constants(beta, beta2, epsilon, 1.0 - beta**t, 1.0 - beta2**t, 1.0 / t)
 
 
 # The plain and velocity rules are also written for one coordinate's scalars:
@@ -306,6 +346,41 @@ def adadelta_step(theta, g, state, k, j, eta, h):
     return theta - eta * delta
 
 
+@njit(cache=True, inline="always")
+def schedule_free_average(z, state, k, j, h):
+    """Schedule-Free's averaging of the new ``z`` (``state`` holds ``z``, then ``x``): ``y``.
+
+    ``x = (1 - 1/t) * x + (1/t) * z ; y = beta * x + (1 - beta) * z``.
+    """
+    x = (1.0 - h.average_weight) * state[1, k, j] + h.average_weight * z
+    state[0, k, j], state[1, k, j] = z, x
+    return h.beta * x + (1.0 - h.beta) * z
+
+
+@njit(cache=True, inline="always")
+def schedule_free_sgd_step(theta, g, state, k, j, eta, h):
+    """Schedule-Free SGD (Defazio et al., 2024, ``SGDScheduleFreeReference`` without warm-up).
+
+    ``theta`` is ``y``, where ``g`` is taken; ``state`` holds ``z`` and ``x``, the model:
+    ``z = z - eta * g``, then ``schedule_free_average``.
+    """
+    return schedule_free_average(state[0, k, j] - eta * g, state, k, j, h)
+
+
+@njit(cache=True, inline="always")
+def schedule_free_adamw_step(theta, g, state, k, j, eta, h):
+    """Schedule-Free AdamW (Defazio et al., 2024, ``AdamWScheduleFreeReference``, no decay).
+
+    ``theta`` is ``y``, where ``g`` is taken; ``state`` holds ``z``, ``x`` (the model), ``s``:
+    ``s = beta2 * s + (1 - beta2) * g^2 ; z = z - eta * g / (sqrt(s / (1 - beta2^t)) + epsilon)``,
+    then ``schedule_free_average``.
+    """
+    s = h.beta2 * state[2, k, j] + (1.0 - h.beta2) * g * g
+    state[2, k, j] = s
+    z = state[0, k, j] - eta * g / (math.sqrt(s / h.s_correction) + h.epsilon)
+    return schedule_free_average(z, state, k, j, h)
+
+
 # A pass receives its rule's step as an argument, so each copy of the pass
 # holds one rule only and is vectorized for it; an ``if`` on the rule inside
 # the pass compiled every rule into every copy (two rules more made a first
@@ -333,4 +408,8 @@ def with_rule(rule, step_pass, arguments):
         return step_pass(amsgrad_step, arguments)
     if rule == ADADELTA:
         return step_pass(adadelta_step, arguments)
+    if rule == SCHEDULE_FREE_SGD:
+        return step_pass(schedule_free_sgd_step, arguments)
+    if rule == SCHEDULE_FREE_ADAMW:
+        return step_pass(schedule_free_adamw_step, arguments)
     raise ValueError("a rule of RULES without its line in with_rule")

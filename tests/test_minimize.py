@@ -83,6 +83,23 @@ def adadelta(x, g, state, t):
     return x - ETA * delta
 
 
+def schedule_free(z_step):
+    """Schedule-Free around ``z_step(g, state, t)``: x is returned; the gradient is at y."""
+
+    def rule(x, g, state, t):
+        state["z"] = state.get("z", x) - z_step(g, state, t)  # z, x and y start at x0
+        state["x"] = (1 - 1 / t) * x + (1 / t) * state["z"]
+        state["y"] = BETA * state["x"] + (1 - BETA) * state["z"]
+        return state["x"]
+
+    return rule
+
+
+def schedule_free_adamw_z_step(g, state, t):
+    state["s"] = BETA2 * state["s"] + (1 - BETA2) * g**2
+    return ETA * g / (np.sqrt(state["s"] / (1 - BETA2**t)) + EPSILON)
+
+
 BY_HAND = {
     "batch": plain,
     "sgd": plain,
@@ -95,6 +112,8 @@ BY_HAND = {
     "adagrad": adagrad,
     "amsgrad": amsgrad,
     "adadelta": adadelta,
+    "schedule_free_sgd": schedule_free(lambda g, state, t: ETA * g),
+    "schedule_free_adamw": schedule_free(schedule_free_adamw_z_step),
 }
 
 
@@ -102,7 +121,8 @@ def path_by_hand(rule, n_steps):
     state = {name: np.zeros(2) for name in ("v", "s", "m", "u", "s_max")}
     path = [X0]
     for t in range(1, n_steps + 1):
-        path.append(rule(path[-1], jac(path[-1]), state, t))
+        point = state.get("y", path[-1])  # where the gradient is taken
+        path.append(rule(path[-1], jac(point), state, t))
     return np.array(path)
 
 

@@ -29,14 +29,19 @@ def softmax_gradient(A, Y, theta):
     return (softmax(A @ theta.T, axis=1) - Y).T @ A / A.shape[0]
 
 
-def by_hand(rule, gradient, A, Y, n_steps):
-    """theta after n_steps of the textbook rule, starting from zero."""
-    theta = np.zeros((Y.shape[1], A.shape[1]))
+def by_hand(rule, gradient, A, Y, n_steps, start=None, first_step=1):
+    """The model after n_steps of the textbook rule from zero (or ``start``, from ``first_step``).
+
+    The model is theta, where the gradient is taken, except for Schedule-Free: the
+    gradient at theta = y, the model x.
+    """
+    theta = np.zeros((Y.shape[1], A.shape[1])) if start is None else start.copy()
     v = np.zeros_like(theta)
     m = np.zeros_like(theta)
     s = np.zeros_like(theta)
     s_max = np.zeros_like(theta)
-    for t in range(1, n_steps + 1):
+    z, x = theta.copy(), theta.copy()  # Schedule-Free: y = x = z where it starts
+    for t in range(first_step, first_step + n_steps):
         g = gradient(A, Y, theta)
         if rule == "plain":
             theta = theta - LEARNING_RATE * g
@@ -74,7 +79,16 @@ def by_hand(rule, gradient, A, Y, n_steps):
             delta = g * np.sqrt(s_max + EPSILON) / np.sqrt(s + EPSILON)
             s_max = BETA2 * s_max + (1 - BETA2) * delta**2
             theta = theta - LEARNING_RATE * delta
-    return theta
+        elif rule == "schedule_free_sgd":
+            z = z - LEARNING_RATE * g
+            x = (1 - 1 / t) * x + (1 / t) * z
+            theta = BETA * x + (1 - BETA) * z
+        elif rule == "schedule_free_adamw":
+            s = BETA2 * s + (1 - BETA2) * g**2
+            z = z - LEARNING_RATE * g / (np.sqrt(s / (1 - BETA2**t)) + EPSILON)
+            x = (1 - 1 / t) * x + (1 / t) * z
+            theta = BETA * x + (1 - BETA) * z
+    return x if rule.startswith("schedule_free") else theta
 
 
 RULE_OF = {
@@ -89,10 +103,12 @@ RULE_OF = {
     "adagrad": "adagrad",
     "amsgrad": "amsgrad",
     "adadelta": "adadelta",
+    "schedule_free_sgd": "schedule_free_sgd",
+    "schedule_free_adamw": "schedule_free_adamw",
 }
 FULL_BATCH_RULES = [
     "batch", "momentum", "rmsprop", "adam", "nesterov", "adamax", "adagrad", "amsgrad",
-    "adadelta",
+    "adadelta", "schedule_free_sgd", "schedule_free_adamw",
 ]  # fmt: skip
 
 
@@ -203,7 +219,7 @@ def test_multi_output_regression_matches_hand_computed_sequence(data):
 
 
 @pytest.mark.parametrize("Estimator", [GDLinearRegressor, GDClassifier])
-@pytest.mark.parametrize("optimizer", ["batch", "sgd", "momentum", "adam"])
+@pytest.mark.parametrize("optimizer", ["batch", "sgd", "momentum", "adam", "schedule_free_sgd"])
 def test_preconditioning_is_the_textbook_rule_on_standardized_features(data, Estimator, optimizer):
     """On raw X, precondition=True takes the steps the textbook rule takes on standardized X."""
     X, y = data
@@ -260,3 +276,34 @@ def test_amsgrad_steps_with_the_running_maximum(data):
     np.testing.assert_allclose(model.coef_, expected[0, :-1], rtol=1e-9)
     adam = by_hand("adam", squared_error_gradient, A, Y, n_steps)
     assert not np.allclose(expected, adam, rtol=1e-6)
+
+
+@pytest.mark.parametrize("optimizer", ["schedule_free_sgd", "schedule_free_adamw"])
+def test_schedule_free_steps_on_from_a_model_a_user_sets(data, optimizer):
+    """A warm start from a coef_ set by hand restarts z and x there; t and s go on."""
+    X, y = data
+    model = full_batch(GDLinearRegressor, optimizer, warm_start=True).fit(X, y)
+    start = np.array([[0.5, -1.0, 0.25, 0.1]])
+    model.coef_, model.intercept_ = start[0, :-1].copy(), start[0, -1]
+    model.set_params(max_iter=1).fit(X, y)
+    A, Y = design(X), y[:, None]
+    if optimizer == "schedule_free_sgd":  # no moment: one step from the new start
+        expected = by_hand(RULE_OF[optimizer], squared_error_gradient, A, Y, 1, start,
+                           first_step=N_EPOCHS + 1)  # fmt: skip
+        np.testing.assert_allclose(model.coef_, expected[0, :-1], rtol=1e-9)
+    else:  # s of the first N_EPOCHS steps is kept: only where z and x start differs
+        assert model.t_ == N_EPOCHS + 1
+    moved = np.r_[model.coef_, model.intercept_] - start[0]
+    assert np.linalg.norm(moved) < 0.5 * np.linalg.norm(start)  # one step from the start
+
+
+@pytest.mark.parametrize("optimizer", ["schedule_free_sgd", "schedule_free_adamw"])
+def test_schedule_free_warm_start_continues_its_z_and_x(data, optimizer):
+    """3 epochs, then 4 more with warm_start, equal 7 at once: z, x, s and t carry over."""
+    X, y = data
+    at_once = full_batch(GDLinearRegressor, optimizer).fit(X, y)
+    split = full_batch(GDLinearRegressor, optimizer, warm_start=True)
+    split.set_params(max_iter=3).fit(X, y)
+    split.set_params(max_iter=N_EPOCHS - 3).fit(X, y)
+    np.testing.assert_allclose(split.coef_, at_once.coef_, rtol=1e-12)
+    np.testing.assert_allclose(split.intercept_, at_once.intercept_, rtol=1e-12)
