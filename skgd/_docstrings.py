@@ -2,8 +2,8 @@
 
 COMMON_PARAMETERS = """\
     optimizer : {"batch", "sgd", "minibatch", "momentum", "rmsprop", "adam", \
-"nesterov", "adamax", "adagrad", "amsgrad", "adadelta", "schedule_free_sgd", \
-"schedule_free_adamw"}, default="adam"
+"nesterov", "adamax", "adagrad", "amsgrad", "adadelta", "schedule_free_sgd"}, \
+default="adam"
         Update rule and batching. "batch": plain gradient step on all samples;
         "sgd": plain step on one sample; "minibatch": plain step on
         ``batch_size`` samples; the others: that rule on ``batch_size``
@@ -31,9 +31,6 @@ COMMON_PARAMETERS = """\
           (``coef_``, predictions) is ``x``; ``y``, ``x`` and ``z`` start at the
           starting model: ``z = z - eta * g ; x = (1 - 1/t) * x + (1/t) * z ;
           y = beta * x + (1 - beta) * z``
-        - schedule_free_adamw: as schedule_free_sgd, with
-          ``s = beta2 * s + (1 - beta2) * g**2 ;
-          z = z - eta * g / (sqrt(s / (1 - beta2**t)) + epsilon)``
 
     learning_rate : float > 0 or "auto", default="auto"
         Initial step size ``eta``. "auto" derives it from the data, in the
@@ -52,8 +49,7 @@ COMMON_PARAMETERS = """\
         adagrad, whose step ``t`` is about ``a / sqrt(t)`` long, adam's times
         ``sqrt(T)``: ``T`` is 30 epochs of steps, or 1000 full-batch steps; for
         adadelta, the step whose median first step is adam's; for
-        schedule_free_sgd, plain steps' ``1 / L``; for schedule_free_adamw,
-        adam's. Details
+        schedule_free_sgd, plain steps' ``1 / L``. Details
         in the user guide. The value used is ``learning_rate_``.
     schedule : {"auto", "constant", "invscaling", "adaptive"}, default="auto"
         How the step evolves. "constant": fixed; "invscaling":
@@ -63,8 +59,8 @@ COMMON_PARAMETERS = """\
         noise. "auto": "constant" for the full-batch plain, momentum and
         nesterov steps ("batch", and "minibatch", "momentum" or "nesterov" with
         ``batch_size >= n_samples``: a deterministic step needs no decay) and
-        for schedule_free_sgd and schedule_free_adamw (their model, a mean of
-        their iterates, needs none), "adaptive" otherwise (noisy steps must
+        for schedule_free_sgd (its model, a mean of its iterates, needs
+        none), "adaptive" otherwise (noisy steps must
         shrink to converge).
         "adaptive" acts on the stopping rule's
         checks, which ``tol=None`` turns off: for a fixed budget of a few
@@ -77,13 +73,12 @@ COMMON_PARAMETERS = """\
         schedule-free's ``y``.
     beta2 : float in [0, 1), default=0.999
         Decay of the second moment ``s`` (rmsprop, adam, amsgrad,
-        schedule_free_adamw, adadelta, whose ``u`` decays at the same rate) or
+        adadelta, whose ``u`` decays at the same rate) or
         of adamax's ``u``;
         adagrad sums its ``s`` without decay.
     epsilon : float > 0, default=1e-8
         Added to ``sqrt(s)`` (rmsprop, adagrad), ``sqrt(s_hat)`` (adam),
-        ``sqrt(s_max / (1 - beta2**t))`` (amsgrad), ``sqrt(s / (1 - beta2**t))``
-        (schedule_free_adamw), ``|g|`` (adamax), or
+        ``sqrt(s_max / (1 - beta2**t))`` (amsgrad), ``|g|`` (adamax), or
         inside both roots (adadelta).
     batch_size : int >= 1 or "auto", default="auto"
         Samples per step for every optimizer but "batch" and "sgd". "auto" is

@@ -44,7 +44,6 @@ ADAGRAD = 6
 AMSGRAD = 7
 ADADELTA = 8
 SCHEDULE_FREE_SGD = 9
-SCHEDULE_FREE_ADAMW = 10
 
 # How learning_rate="auto" picks a rule's step (``_step_size``): 1 / L for plain
 # gradient steps; momentum's; a length for the steps that move every coordinate
@@ -93,7 +92,6 @@ RULES = {
     # Schedule-Free: gradients at theta = y, the model is the average x; every
     # step moves every coordinate (y mixes x and z), so no just-in-time sparse epoch.
     SCHEDULE_FREE_SGD: Rule(("z", "x"), PLAIN, model="x", start=("z", "x")),
-    SCHEDULE_FREE_ADAMW: Rule(("z", "x", "s"), LENGTH, model="x", start=("z", "x")),
 }
 
 # Batching of a preset: every sample per step, one sample per step, or
@@ -116,7 +114,6 @@ PRESETS = {
     "amsgrad": (AMSGRAD, MINI_BATCH),
     "adadelta": (ADADELTA, MINI_BATCH),
     "schedule_free_sgd": (SCHEDULE_FREE_SGD, MINI_BATCH),
-    "schedule_free_adamw": (SCHEDULE_FREE_ADAMW, MINI_BATCH),
 }
 
 
@@ -367,20 +364,6 @@ def schedule_free_sgd_step(theta, g, state, k, j, eta, h):
     return schedule_free_average(state[0, k, j] - eta * g, state, k, j, h)
 
 
-@njit(cache=True, inline="always")
-def schedule_free_adamw_step(theta, g, state, k, j, eta, h):
-    """Schedule-Free AdamW (Defazio et al., 2024, ``AdamWScheduleFreeReference``, no decay).
-
-    ``theta`` is ``y``, where ``g`` is taken; ``state`` holds ``z``, ``x`` (the model), ``s``:
-    ``s = beta2 * s + (1 - beta2) * g^2 ; z = z - eta * g / (sqrt(s / (1 - beta2^t)) + epsilon)``,
-    then ``schedule_free_average``.
-    """
-    s = h.beta2 * state[2, k, j] + (1.0 - h.beta2) * g * g
-    state[2, k, j] = s
-    z = state[0, k, j] - eta * g / (math.sqrt(s / h.s_correction) + h.epsilon)
-    return schedule_free_average(z, state, k, j, h)
-
-
 # A pass receives its rule's step as an argument, so each copy of the pass
 # holds one rule only and is vectorized for it; an ``if`` on the rule inside
 # the pass compiled every rule into every copy (two rules more made a first
@@ -410,6 +393,4 @@ def with_rule(rule, step_pass, arguments):
         return step_pass(adadelta_step, arguments)
     if rule == SCHEDULE_FREE_SGD:
         return step_pass(schedule_free_sgd_step, arguments)
-    if rule == SCHEDULE_FREE_ADAMW:
-        return step_pass(schedule_free_adamw_step, arguments)
     raise ValueError("a rule of RULES without its line in with_rule")

@@ -95,11 +95,6 @@ def schedule_free(z_step):
     return rule
 
 
-def schedule_free_adamw_z_step(g, state, t):
-    state["s"] = BETA2 * state["s"] + (1 - BETA2) * g**2
-    return ETA * g / (np.sqrt(state["s"] / (1 - BETA2**t)) + EPSILON)
-
-
 BY_HAND = {
     "batch": plain,
     "sgd": plain,
@@ -113,7 +108,6 @@ BY_HAND = {
     "amsgrad": amsgrad,
     "adadelta": adadelta,
     "schedule_free_sgd": schedule_free(lambda g, state, t: ETA * g),
-    "schedule_free_adamw": schedule_free(schedule_free_adamw_z_step),
 }
 
 

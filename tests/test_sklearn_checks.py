@@ -1,7 +1,6 @@
 """scikit-learn's estimator checks, for both estimators and every optimizer."""
 
 import numpy as np
-from sklearn.base import is_regressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skgd import GDClassifier, GDLinearRegressor
@@ -23,27 +22,12 @@ RANDOM_SUBSET_REASON = (
 )
 
 
-# The regression check's 15 rows and 30 features can be fitted exactly (J* = 0): there
-# skgd certifies an objective within 1e-12 of the best constant model's, which Schedule-Free
-# AdamW's model, the uniform mean of its constant-length Adam-type iterates, approaches
-# only as 1 / t. Both fits end uncertified after max_iter epochs (and warn), with
-# objectives near 1e-11 and predictions that differ by about 1e-5, past the check's 1e-7.
-UNCERTIFIED_REASON = (
-    "both fits end uncertified at max_iter on an exactly solvable problem (and warn), "
-    "their predictions 1e-5 apart"
-)
-
-
 def expected_failed_checks(estimator):
-    if samples_per_step(estimator.optimizer, estimator.batch_size, np.empty((15, 1))) < 15:
-        reason = RANDOM_SUBSET_REASON
-    elif estimator.optimizer == "schedule_free_adamw" and is_regressor(estimator):
-        reason = UNCERTIFIED_REASON
-    else:
+    if samples_per_step(estimator.optimizer, estimator.batch_size, np.empty((15, 1))) >= 15:
         return {}
     return {
-        "check_sample_weight_equivalence_on_dense_data": reason,
-        "check_sample_weight_equivalence_on_sparse_data": reason,
+        "check_sample_weight_equivalence_on_dense_data": RANDOM_SUBSET_REASON,
+        "check_sample_weight_equivalence_on_sparse_data": RANDOM_SUBSET_REASON,
     }
 
 

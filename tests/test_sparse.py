@@ -50,19 +50,7 @@ def test_sparse_fit_equals_dense_fit(sparse_problem, optimizer, fmt):
     np.testing.assert_allclose(sparse.predict(sp.csr_matrix(X)), dense.predict(X), rtol=1e-8)
 
 
-# Schedule-Free AdamW's constant step on noisy batches: its model, the uniform mean of
-# its iterates, ends 5000 epochs 7e-4 above the optimum here (and warns); with
-# schedule="adaptive" it is certified within 3e-5.
-SLOW_DEFAULT_FITS = {
-    "schedule_free_adamw": "the uniform mean of constant noisy steps ends 7e-4 above (and warns)"
-}
-
-
-@pytest.mark.parametrize("optimizer", [
-    pytest.param(name, marks=pytest.mark.xfail(reason=SLOW_DEFAULT_FITS[name], strict=True))
-    if name in SLOW_DEFAULT_FITS else name
-    for name in PRESETS
-])  # fmt: skip
+@pytest.mark.parametrize("optimizer", PRESETS)
 def test_sparse_and_dense_default_fits_reach_the_same_optimum(sparse_problem, optimizer):
     """Scaled only (sparse) or centred and scaled (dense): other paths, the same minimizer."""
     X, y = sparse_problem
