@@ -779,8 +779,19 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
     def _step_buffers(self, n_steps):
         """Room for ``n_steps`` steps of the path and of the steps' losses (None: not recorded).
 
-        A warm start that switches a record on records from the step it starts at.
+        A warm start that switches a record on records from the step it starts
+        at; one that switches it off drops it (a record with a hole in it would
+        misplace its steps).
         """
+        for name, attributes, recorded in (
+            ("_path", ("coef_path_", "intercept_path_"), self.record_path),
+            ("_step_losses", ("step_loss_curve_",), self.record_steps),
+        ):  # fmt: skip
+            if not recorded:
+                for attribute in (name, *attributes):
+                    self.__dict__.pop(attribute, None)
+        if not (self.record_path or self.record_steps):
+            self.__dict__.pop("record_stride_", None)
         if self.record_path and not hasattr(self, "_path"):
             self._path = StepRecorder.of_path(self._model, self.t_)
         if self.record_steps and not hasattr(self, "_step_losses"):

@@ -1,11 +1,12 @@
 """Step-by-step records (the coefficient path, the steps' losses) in bounded memory.
 
 A record keeps every ``stride``-th step, the stride the smallest power of two
-that spaces the steps taken so far over at most ``MAX_RECORDED_STEPS``
-intervals: a long fit keeps an evenly spaced record (every other row is
-dropped each time the stride doubles) instead of one that grows without limit
-(SGD on breast_cancer over 5,000 epochs takes 2.8 million steps). The path
-and the losses of one fit share their stride, which depends only on the steps.
+that spaces the optimizer's steps so far (``t_``) over at most
+``MAX_RECORDED_STEPS`` intervals: a long fit keeps an evenly spaced record
+(every other row is dropped each time the stride doubles) instead of one that
+grows without limit (SGD on breast_cancer over 5,000 epochs takes 2.8 million
+steps). The stride depends on the step count alone, so the path and the
+losses share it even when a warm start switched one of them on later.
 """
 
 import numpy as np
@@ -68,7 +69,7 @@ class StepRecorder:
 
     def commit(self, t_before, n_steps):
         """Keep those of the steps ``t_before + 1 ...`` written (``n_steps``) on the stride."""
-        stride = record_stride(t_before + n_steps - self.start)
+        stride = record_stride(t_before + n_steps)
         if stride > self.stride:
             kept = self._buffer[: self.size][self._on_stride(self.steps(), stride)]
             self.size = kept.shape[0]

@@ -62,7 +62,8 @@ def _curve(estimator, x):
     if x == "seconds":
         return np.asarray(estimator.time_curve_, dtype=float), np.asarray(estimator.loss_curve_)
     if x == "steps" and hasattr(estimator, "step_loss_curve_"):
-        steps = np.arange(1, len(estimator.step_loss_curve_) + 1) * estimator.record_stride_
+        # the record knows its steps: it starts where a warm start switched it on
+        steps = estimator._step_losses.steps()[: len(estimator.step_loss_curve_)]
         return steps, np.asarray(estimator.step_loss_curve_)
     losses = np.asarray(estimator.loss_curve_)
     epochs = np.arange(1, len(losses) + 1)

@@ -87,3 +87,32 @@ def test_time_curve_has_one_increasing_entry_per_epoch_over_warm_starts(diabetes
     assert len(model.time_curve_) == len(model.loss_curve_) == model.n_iter_ == 10
     assert model.time_curve_[:5] == first
     assert np.all(np.diff([0.0, *model.time_curve_]) > 0)
+
+
+def test_a_record_switched_off_and_on_again_restarts_without_a_hole(diabetes):
+    X, y = diabetes
+    params = dict(optimizer="sgd", max_iter=2, tol=None, warm_start=True, random_state=0)
+    model = GDLinearRegressor(record_path=True, record_steps=True, **params).fit(X, y)
+    model.set_params(record_path=False, record_steps=False).fit(X, y)
+    assert not hasattr(model, "coef_path_") and not hasattr(model, "step_loss_curve_")
+    t_switched_on = model.t_
+    model.set_params(record_path=True, record_steps=True).fit(X, y)
+    assert len(model.coef_path_) == model.t_ - t_switched_on + 1  # from where it was switched on
+    assert len(model.step_loss_curve_) == model.t_ - t_switched_on
+    np.testing.assert_array_equal(model.coef_path_[-1], model.coef_)
+
+
+def test_records_switched_on_at_different_steps_share_their_stride(diabetes, monkeypatch):
+    X, y = diabetes
+    monkeypatch.setattr(skgd._path, "MAX_RECORDED_STEPS", 100)
+    params = dict(optimizer="sgd", tol=None, warm_start=True, random_state=0, record_path=True)
+    model = GDLinearRegressor(max_iter=3, **params).fit(X, y)  # 1326 steps recorded
+    model.set_params(record_steps=True, max_iter=1).fit(X, y)  # 442 more, losses from 1326
+    stride = model.record_stride_
+    assert stride == 32  # 1768 steps / 32 = 55 intervals, / 16 = 110 > 100
+    assert len(model.coef_path_) == 1768 // stride + 1
+    assert len(model.step_loss_curve_) == 442 // stride
+    from skgd import LossCurveDisplay
+
+    steps, _ = LossCurveDisplay.from_estimator(model, X, y, x="steps").lines_["sgd"].get_data()
+    np.testing.assert_array_equal(steps, 1326 + stride * np.arange(1, 442 // stride + 1))
