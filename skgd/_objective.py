@@ -67,7 +67,10 @@ def objective(estimator, X, y, sample_weight=None, *, coef=None, intercept=None)
     check_is_fitted(estimator)
     for name, given, fitted in [("coef", coef, "coef_"), ("intercept", intercept, "intercept_")]:
         expected = np.shape(getattr(estimator, fitted))
-        if given is not None and np.size(given) != np.prod(expected, dtype=int):
+        # a coef of the right size but another shape (transposed) would be read wrongly
+        wrong = np.shape(given) != expected if name == "coef" else (
+            np.size(given) != np.prod(expected, dtype=int))  # fmt: skip
+        if given is not None and wrong:
             raise ValueError(
                 f"{name} must have the shape of the estimator's {fitted}, {expected}; it has "
                 f"shape {np.shape(given)}"

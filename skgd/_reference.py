@@ -26,10 +26,18 @@ OPTIMUM_GTOL = 1e-12
 def training_data(estimator, X, y, sample_weight=None):
     """``(X, y, weights, targets)`` as ``estimator`` trains on them (class weights included)."""
     X = check_array(X, accept_sparse="csr", dtype=np.float64)
+    name = type(estimator).__name__
+    if X.shape[1] != estimator.n_features_in_:
+        raise ValueError(f"X has {X.shape[1]} features, but {name} was fitted with "
+                         f"n_features_in_={estimator.n_features_in_}.")  # fmt: skip
     y = np.asarray(y)
     sample_weight = _check_sample_weight(sample_weight, X)
     sample_weight = sample_weight * estimator._class_weights(y, partial=False)
-    return X, y, sample_weight, estimator._encode_targets(y, np.float64)
+    targets = estimator._encode_targets(y, np.float64)
+    if targets.shape[1] != estimator._model.shape[0]:
+        raise ValueError(f"y has {targets.shape[1]} targets, but {name} was fitted with "
+                         f"{estimator._model.shape[0]}: its objective needs as many.")  # fmt: skip
+    return X, y, sample_weight, targets
 
 
 def training_objective(estimator, X, y, sample_weight=None, coef=None, intercept=None):
@@ -97,9 +105,12 @@ def _polish(reference, estimator, X, targets, sample_weight):
     """
     n_outputs, n_features = targets.shape[1], X.shape[1]
     model = np.zeros((n_outputs, n_features + 1))
-    model[:, :-1] = np.reshape(reference.coef_, (n_outputs, n_features))
-    if estimator.fit_intercept:
-        model[:, -1] = reference.intercept_
+    # y may lack one of the estimator's classes: scikit-learn's model then has
+    # fewer outputs than the objective, and the polish starts from zero
+    if np.size(reference.coef_) == n_outputs * n_features:
+        model[:, :-1] = np.reshape(reference.coef_, (n_outputs, n_features))
+        if estimator.fit_intercept:
+            model[:, -1] = reference.intercept_
     centre = estimator.fit_intercept and not sparse.issparse(X)
     preconditioner = fit_preconditioner(X, sample_weight, centre)
     loss = estimator._loss_for(n_outputs)
@@ -117,10 +128,9 @@ def _polish(reference, estimator, X, targets, sample_weight):
     options = {"gtol": OPTIMUM_GTOL, "ftol": 1e-16, "maxiter": 10_000, "maxcor": 30}
     result = minimize(value_and_gradient, theta.ravel(), jac=True, method="L-BFGS-B",
                       options=options)  # fmt: skip
-    if not result.fun < start:
-        return
-    model_from_solver(result.x.reshape(model.shape), *preconditioner.maps, model)
-    reference.coef_ = model[:, :-1].reshape(np.shape(reference.coef_)).copy()
+    best = result.x if result.fun < start else theta.ravel()
+    model_from_solver(best.reshape(model.shape), *preconditioner.maps, model)
+    reference.coef_ = model[:, :-1].copy()
     if estimator.fit_intercept:
         reference.intercept_ = model[:, -1].copy()
 

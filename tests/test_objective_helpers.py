@@ -112,3 +112,23 @@ def test_objective_names_a_coefficient_of_the_wrong_shape(regression):
         objective(model, X, y, coef=np.zeros(4))
     with pytest.raises(ValueError, match="intercept must have the shape"):
         objective(model, X, y, intercept=np.zeros(2))
+
+
+def test_helpers_reject_data_and_coefficients_that_do_not_fit_the_model(regression):
+    X, y = regression
+    two_targets = np.column_stack([y, 2 * y])
+    model = quick(GDLinearRegressor).fit(X, two_targets)
+    with pytest.raises(ValueError, match=r"coef must have the shape .*\(2, 3\)"):
+        objective(model, X, two_targets, coef=model.coef_.T)  # the same size, transposed
+    with pytest.raises(ValueError, match="n_features_in_=3"):
+        optimal_objective(model, X[:, :2], two_targets)
+    with pytest.raises(ValueError, match="y has 1 targets"):
+        optimal_objective(model, X, y)
+
+
+def test_the_optimum_of_a_classifier_on_rows_that_lack_one_of_its_classes(iris):
+    X, y = iris
+    model = quick(GDClassifier).fit(X, y)
+    rows = y < 2  # classes 0 and 1 only: the softmax over three classes still applies
+    optimum = optimal_objective(model, X[rows], y[rows])
+    assert 0 < optimum <= objective(model, X[rows], y[rows])
