@@ -18,7 +18,8 @@ Both graphs compute ``X @ coef_.T + intercept_`` in the dtype of their output
 import importlib
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import is_classifier
+from sklearn.utils.validation import check_array, check_is_fitted
 
 _INSTALL_HINT = (
     'ONNX export needs skl2onnx and onnxruntime: pip install "skgd[onnx]" '
@@ -119,7 +120,9 @@ def to_onnx(model, X=None, **kwargs):
     **kwargs
         Passed to ``skl2onnx.to_onnx``: for example
         ``options={"zipmap": False}`` for a classifier's probabilities as an
-        array, or ``target_opset``.
+        array, or ``target_opset``. A classifier given float64 samples and no
+        ``options`` gets ``{"zipmap": False}``: onnxruntime's ZipMap, skl2onnx's
+        default for probabilities, takes float32 only.
 
     Returns
     -------
@@ -159,6 +162,16 @@ def to_onnx(model, X=None, **kwargs):
     check_is_fitted(
         model, msg="model must be fitted before conversion to ONNX; this %(name)s is not."
     )
+    if X is not None:
+        X = check_array(X, accept_sparse=False, dtype=[np.float32, np.float64])
+        n_features = getattr(model, "n_features_in_", X.shape[1])
+        if X.shape[1] != n_features:
+            raise ValueError(f"X has {X.shape[1]} features, but the model was fitted with "
+                             f"n_features_in_={n_features}.")  # fmt: skip
+        if X.dtype == np.float64 and is_classifier(model) and "options" not in kwargs:
+            # onnxruntime's ZipMap takes float32 probabilities only: the graph
+            # would not load
+            kwargs["options"] = {"zipmap": False}
     register_onnx_converters()
     return _import_skl2onnx().to_onnx(model, X, **kwargs)
 

@@ -120,3 +120,20 @@ def test_missing_skl2onnx_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "skl2onnx", None)  # import skl2onnx now fails
     with pytest.raises(ImportError, match=r'pip install "skgd\[onnx\]"'):
         skgd.register_onnx_converters()
+
+
+def test_float64_classifier_loads_and_predicts_with_default_options():
+    X, y = load_iris(return_X_y=True)  # float64, as scikit-learn's loaders give
+    model = GDClassifier(max_iter=5, tol=None, random_state=0).fit(X, y)
+    session = onnxruntime.InferenceSession(skgd.to_onnx(model, X[:1]).SerializeToString())
+    labels, probabilities = session.run(None, {"X": X})
+    np.testing.assert_array_equal(labels, model.predict(X))
+    np.testing.assert_allclose(probabilities, model.predict_proba(X), atol=1e-5)
+
+
+def test_samples_of_another_width_or_a_list_are_checked():
+    X, y = load_iris(return_X_y=True)
+    model = GDClassifier(max_iter=5, tol=None, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="n_features_in_=4"):
+        skgd.to_onnx(model, X[:1, :2])
+    assert skgd.to_onnx(model, X[:1].tolist()) is not None
