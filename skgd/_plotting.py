@@ -180,6 +180,8 @@ class LossCurveDisplay:
             _, ax = plt.subplots(layout="constrained")  # room for an outside legend
         offset = self.optimum if kind == "gap" else 0.0
         self.lines_ = {}
+        if len(self.loss_curves) > 10:  # the default cycle repeats after 10 colours
+            ax.set_prop_cycle(color=plt.get_cmap("tab20").colors)
         for name, curve in self.loss_curves.items():
             curve = np.asarray(curve, dtype=float)
             if self.x_values is None:

@@ -169,7 +169,8 @@ class LearningRateSweepDisplay:
 
         Every run takes ``max_iter`` steps (``tol=None``) from ``x0``; the gap
         is ``function.fun(result.x) - function.minimum``, infinite when the
-        run stopped on a non-finite step.
+        run diverged: it stopped on a non-finite step, or ended above where
+        it started (a step too long for the function, not yet overflowing).
 
         Parameters
         ----------
@@ -207,7 +208,7 @@ class LearningRateSweepDisplay:
                     result = minimize(function.fun, x0, jac=function.jac, optimizer=optimizer,
                                       learning_rate=rate, max_iter=max_iter, tol=None,
                                       **params)  # fmt: skip
-                diverged = result.status == NON_FINITE
+                diverged = result.status == NON_FINITE or result.fun > result.fun_path[0]
                 gaps[optimizer][index] = np.inf if diverged else result.fun - function.minimum
         display = cls(learning_rates=rates, gaps=gaps, ylabel="f(x) − f*")
         return display.plot(ax=ax, legend_loc=legend_loc)

@@ -307,8 +307,18 @@ def test_learning_rate_sweep_on_a_function():
                  learning_rate=rate, max_iter=20, tol=None).fun - problem.minimum
         for rate in rates
     ]  # fmt: skip
-    np.testing.assert_allclose(display.lines_["batch"].get_ydata(), expected, rtol=1e-12)
-    # 0.3 > 2 / L = 0.2: the steps grow until they overflow, and leave the line
+    np.testing.assert_allclose(display.lines_["batch"].get_ydata()[:2], expected[:2], rtol=1e-12)
+    # 0.3 > 2 / L = 0.2: after 20 steps still finite, but above the start: diverged
+    assert expected[2] > problem.fun(np.zeros(2)) - problem.minimum
+    assert np.isinf(display.gaps["batch"][2])
+    # the steps grow until they overflow, and leave the line
     blown = LearningRateSweepDisplay.from_function(problem, [0.0, 0.0], learning_rates=[0.3],
                                                    optimizers=["batch"], max_iter=5000)  # fmt: skip
     assert np.isinf(blown.gaps["batch"][0]) and np.isnan(blown.lines_["batch"].get_ydata()[0])
+
+
+def test_eleven_loss_curves_get_eleven_colours():
+    curves = {f"fit {k}": [3.0, 2.0, 1.0 + k] for k in range(11)}
+    display = LossCurveDisplay(loss_curves=curves).plot()
+    colours = {line.get_color() for line in display.lines_.values()}
+    assert len(colours) == 11
