@@ -21,6 +21,13 @@ def _pyplot():
     return plt
 
 
+def _axes(ax):
+    """``ax``, or the axes of a new figure with room for a legend outside them."""
+    if ax is None:
+        _, ax = _pyplot().subplots(layout="constrained")
+    return ax
+
+
 def _named(estimators):
     """``{name: fitted estimator}`` from a dict, or from a list named by optimizer.
 
@@ -175,13 +182,11 @@ class LossCurveDisplay:
         _check_option("x", self.x, tuple(_X_AXES))
         if kind == "gap" and self.optimum is None:
             raise ValueError("kind='gap' needs the optimum: pass X and y, or optimum=.")
-        plt = _pyplot()
-        if ax is None:
-            _, ax = plt.subplots(layout="constrained")  # room for an outside legend
+        ax = _axes(ax)
         offset = self.optimum if kind == "gap" else 0.0
         self.lines_ = {}
         if len(self.loss_curves) > 10:  # the default cycle repeats after 10 colours
-            ax.set_prop_cycle(color=plt.get_cmap("tab20").colors)
+            ax.set_prop_cycle(color=_pyplot().get_cmap("tab20").colors)
         for name, curve in self.loss_curves.items():
             curve = np.asarray(curve, dtype=float)
             if self.x_values is None:
@@ -395,9 +400,7 @@ class OptimizerPathDisplay:
         -------
         self : OptimizerPathDisplay
         """
-        plt = _pyplot()
-        if ax is None:
-            _, ax = plt.subplots(layout="constrained")  # room for an outside legend
+        ax = _axes(ax)
         first, second, values = self.grid
         excess = values - values.min()
         positive = excess[excess > 0]

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import clone
 
 from ._objective import objective, optimal_objective
-from ._plotting import _legend, _pyplot
+from ._plotting import _axes, _legend
 
 # A fit that reaches the optimum to rounding shows a gap of about this, or a
 # rounding error of either sign: drawn at this floor so that the log axis keeps it.
@@ -84,9 +84,7 @@ class LearningRateSweepDisplay:
         -------
         self : LearningRateSweepDisplay
         """
-        plt = _pyplot()
-        if ax is None:
-            _, ax = plt.subplots(layout="constrained")  # room for an outside legend
+        ax = _axes(ax)
         rates = np.asarray(self.learning_rates, dtype=float)
         self.lines_ = {}
         for name, gaps in self.gaps.items():
