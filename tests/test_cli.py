@@ -205,8 +205,13 @@ def test_ctrl_c_while_the_command_starts_exits_130():
     import signal
     import time
 
-    command = subprocess.Popen([sys.executable, "-m", "skgd"], stdout=subprocess.PIPE,
+    # ``python -m skgd``, once the interpreter itself has started (a loaded machine
+    # can take longer than the delay below to import ``site``, before any of skgd)
+    start = ("import runpy, sys; print('started', flush=True); sys.argv = ['skgd']; "
+             "runpy.run_module('skgd', run_name='__main__', alter_sys=True)")  # fmt: skip
+    command = subprocess.Popen([sys.executable, "-c", start], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert command.stdout.readline().strip() == "started"
     time.sleep(0.3)
     command.send_signal(signal.SIGINT)
     _, error = command.communicate(timeout=60)
