@@ -6,10 +6,11 @@ constant models, each epoch's gradient and objective, and the certificate's
 gradient and Hessian. When ``X`` is a ``dask.array.Array`` chunked by rows,
 each of these is a map over the chunks, with the same function the in-memory
 fit runs on its whole array (``accumulate_rows``' loop, ``hessian_sums``,
-``feature_moments``, ``solver_design``), and a sum of the chunks' results on
-the client, in the order of the chunks. Only the parameters go out to the
-chunks and only sums as small as the gradient (or the Hessian) come back; the
-step itself is the in-memory one (``step_on_full_batch``). The fit therefore
+``feature_moments``, ``solver_design``), and a sum of the chunks' results:
+pairwise in a fixed tree on the workers for each epoch's gradient and the
+Hessian (``reduce_chunks``), on the client for the passes made once. Only the
+parameters go out to the chunks and only sums as small as the gradient (or the
+Hessian) come back; the step itself is the in-memory one (``step_on_full_batch``). The fit therefore
 equals the in-memory fit of the same data up to the order of the sums.
 
 Only full batches are taken this way; a stochastic preset streams blocks with
@@ -49,6 +50,27 @@ def map_chunks(function, arrays, *args):
     return dask.compute(*tasks)
 
 
+def reduce_chunks(function, arrays, *args, combine):
+    """``function`` of every row chunk, combined pairwise in a fixed tree where they live.
+
+    Only the root's result reaches the client. The tree's shape depends on the
+    number of chunks alone, so the sums (and their rounding) do not depend on
+    the scheduler or the number of workers.
+    """
+    blocks = zip(*(_row_blocks(array) for array in arrays), strict=True)
+    level = [dask.delayed(function, pure=True)(*chunks, *args) for chunks in blocks]
+    combined = dask.delayed(combine, pure=True)
+    while len(level) > 1:
+        pairs = [combined(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        level = pairs + level[len(level) - len(level) % 2 :]
+    return level[0].compute()
+
+
+def _add_sums(first, second):
+    """Two chunks' ``(loss, weight, gradient)`` sums, added."""
+    return tuple(a + b for a, b in zip(first, second, strict=True))
+
+
 def _contiguous(chunk):
     return read_only(np.ascontiguousarray(chunk))
 
@@ -75,15 +97,9 @@ def chunk_sums(X, targets, sample_weight, model, loss):
 
 
 def _sums(X, targets, sample_weight, model, loss):
-    """``(loss, weight, gradient)`` summed over every chunk (in their order)."""
-    total_loss, total_weight, grad = 0.0, 0.0, np.zeros(model.shape)
-    for chunk_loss, chunk_weight, chunk_grad in map_chunks(
-        chunk_sums, (X, targets, sample_weight), model, loss
-    ):  # fmt: skip
-        total_loss += chunk_loss
-        total_weight += chunk_weight
-        grad += chunk_grad
-    return total_loss, total_weight, grad
+    """``(loss, weight, gradient)`` summed over every chunk (a tree of pairwise sums)."""
+    return reduce_chunks(chunk_sums, (X, targets, sample_weight), model, loss,
+                         combine=_add_sums)  # fmt: skip
 
 
 def objective_and_gradient(X, targets, sample_weight, model, shift, inverse_scale, loss, l2,
@@ -149,11 +165,15 @@ def _chunk_hessian(X, sample_weight, model, preconditioner, loss, fit_intercept)
 
 def hessian_sums_of_chunks(X, sample_weight, model, preconditioner, loss, fit_intercept):
     """``_certificate.hessian_sums`` of a Dask array (weights divided by their total)."""
-    results = map_chunks(_chunk_hessian, (X, sample_weight), model, preconditioner, loss,
-                         fit_intercept)  # fmt: skip
-    total = sum(weight for _, _, weight in results)
-    blocks = sum(chunk_blocks for chunk_blocks, _, _ in results) / total
-    return blocks, max(largest for _, largest, _ in results) / total
+    blocks, largest, total = reduce_chunks(_chunk_hessian, (X, sample_weight), model,
+                                           preconditioner, loss, fit_intercept,
+                                           combine=_add_hessians)  # fmt: skip
+    return blocks / total, largest / total
+
+
+def _add_hessians(first, second):
+    """Two chunks' ``(Hessian blocks, largest row curvature, weight)``: sums and the max."""
+    return first[0] + second[0], max(first[1], second[1]), first[2] + second[2]
 
 
 def _gram(X, weights, preconditioner):
