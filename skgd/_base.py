@@ -22,7 +22,13 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ._callbacks import CallbackSupportMixin, FitTasks
 from ._certificate import HESSIAN_MAX_AGE, Certifier, MatrixFreeCertifier, can_certify
-from ._epoch import in_blocks, objective_and_gradient, run_epoch, run_full_batch_epoch
+from ._epoch import (
+    in_blocks,
+    objective_and_gradient,
+    run_epoch,
+    run_full_batch_epoch,
+    steps_before_average,
+)
 from ._losses import best_constant_output, mean_loss, objective, raw_output
 from ._optimizers import (
     ADAPTIVE_RULES,
@@ -60,6 +66,7 @@ from ._stopping import (
 # Changing one of these between warm-started fits starts a fresh optimizer state.
 OPTIMIZER_PARAMS = (
     "optimizer", "learning_rate", "schedule", "power_t", "beta", "beta2", "epsilon", "batch_size",
+    "average",  # the mean of this optimizer's iterates
     "alpha",  # part of the smoothness constant behind learning_rate="auto"
     "fit_intercept", "precondition",  # the solver's coordinates
 )  # fmt: skip
@@ -157,6 +164,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         "beta2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "average": ["boolean", Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -195,6 +203,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         """
         warm = self.warm_start and hasattr(self, "coef_")
         user_weight = sample_weight
+        self._check_average()
         with self._unchanged_on_error():
             rng = check_random_state(self.random_state)
             validation = None
@@ -234,6 +243,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
                 "partial_fit does not support early_stopping=True: a chunk holds out no "
                 "validation rows. Set early_stopping=False, or use fit."
             )
+        self._check_average()
         first_call = not hasattr(self, "coef_")
         with self._unchanged_on_error():
             X, y, sample_weight = self._validate_training_data(
@@ -248,6 +258,21 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         self._run_epochs(X, targets, sample_weight, rng, 1, None, stopping=False)
         return self
+
+    def _averaged_from(self):
+        """The sample from which ``coef_`` is the mean of the iterates (``average``); 0: never.
+
+        Set when the optimizer starts (``_initialize_optimizer``).
+        """
+        return self._average_start
+
+    def _check_average(self):
+        if self.average and PRESETS[self.optimizer][0] in MODEL_IN_STATE_RULES:
+            raise ValueError(
+                f"optimizer={self.optimizer!r} reports the mean of its iterates already (its "
+                f"model x averages its z from the first step), so average={self.average!r} "
+                "does not apply to it: set average=False, or choose another optimizer."
+            )
 
     @contextmanager
     def _unchanged_on_error(self):
@@ -397,6 +422,12 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         # Only a full batch's last gradient is the objective's (see _stopping).
         self._last_gradient = np.zeros(self._theta.shape if full else (0, 0))
         self.t_ = 0
+        # average: noisy steps only. Full batches' exact steps have none to remove
+        # (their mean converges as 1 / t where they converge linearly); a chunk's
+        # full batch is a noisy estimate of the objective's gradient.
+        self._average_start = int(self.average) if chunked or not full else 0  # True is 1
+        self._samples_seen = 0  # for average=n
+        self._n_averaged = 0
         if self.learning_rate == "auto":
             self._initial_learning_rate = self._automatic_step(X, targets, sample_weight, chunked)
         else:
@@ -514,7 +545,8 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
                         self._loss_scale(targets, sample_weight),
                         deterministic=full_batch and validation is None,
                         retune_step=retune, back_off_step=self._back_off_learning_rate,
-                        estimator=estimator)  # fmt: skip
+                        estimator=estimator,
+                        fixed_average=bool(self._averaged_from()))  # fmt: skip
 
     def _retune_learning_rate(self, certifier, n_samples, batch, limit=None):
         """Re-derive the automatic step of plain and momentum steps where the fit is now.
@@ -569,7 +601,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         records = ()
         recording = path.shape[0] > 0 or step_losses.shape[0] > 0
         if runs_sparse(sparse.issparse(X), rule, power_t, self._preconditioner.shift,
-                       recording, self._last_gradient.size > 0):  # fmt: skip
+                       recording, self._last_gradient.size > 0, n_averaged):  # fmt: skip
             kernel = run_sparse_epoch  # the same steps, just in time: O(non-zeros)
             records = self._records.get(
                 self._preconditioner.inverse_scale, self.alpha, alpha, self.beta, rule,
@@ -600,7 +632,8 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         # A full batch sums over every row whatever the order: reading X in
         # order is several times faster than in a shuffled one.
         shuffled = self.shuffle and not full_batch
-        self._n_averaged = 0
+        if not self._averaged_from():  # the user's average goes on with its optimizer
+            self._n_averaged = 0
         self.optimality_gap_ = None
         self._records = RecordsCache()
         start = last_good = self._snapshot()
@@ -652,11 +685,14 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         finally:
             del self._records  # the size of the data's columns: not kept with the model
         if validation is not None:
-            self._model[:], self._theta[:] = self._best_state
+            self._model[:], self._theta[:], self._average, self._n_averaged = self._best_state
             self._iterate[:] = self._model
+            if self._n_averaged > 0:  # the model is the user's average, not the iterate
+                model_from_solver(self._theta, *self._preconditioner.maps, self._iterate)
             if rule in MODEL_IN_STATE_RULES:  # its theta was not the model: step on from it
                 self._restart_from_model()
-        self._adopt_average()
+        if not self._averaged_from():  # the stopping rule's average: the optimizer's state
+            self._adopt_average()
         self._sync_coef()  # before any warning, which a caller may turn into an error
         if stopping:
             self._report(rule_of_stopping, baseline, targets, sample_weight, stopped_by_callback)
@@ -695,6 +731,8 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         model with the iterate ``y``: a certified ``y`` is adopted, its ``x`` and
         ``z`` restarting there, so that the model stays the state's ``x``.
         """
+        if self._averaged_from():  # the user's average is the model (see _stopping)
+            return action == STOP
         if PRESETS[self.optimizer][0] in MODEL_IN_STATE_RULES:
             if action == ADOPT_ITERATE:
                 self._model[:] = self._iterate
@@ -738,12 +776,14 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         """One epoch of steps on the model's state; returns its objective (see ``run_epoch``)."""
         path, step_losses = self._step_buffers(-(-X.shape[0] // batch))  # the epoch's steps
         t_before = self.t_
+        self._start_average_in(order, sample_weight, batch)
         epoch_loss, self.t_, self._n_averaged = self._epoch(
             X, targets, sample_weight, order, batch, self._theta, self._iterate,
             self._state, self.t_, rule, self._learning_rate_base, power_t, path, step_losses,
             self._average if self._n_averaged else None, self._n_averaged,
         )  # fmt: skip
-        if self._n_averaged:
+        self._samples_seen += X.shape[0]
+        if self._n_averaged > 0:
             model_from_solver(self._average, *self._preconditioner.maps, self._model)
         elif rule in MODEL_IN_STATE_RULES:  # gradients at the iterate, the model elsewhere
             model_from_solver(reported_point(rule, self._theta, self._state),
@@ -755,6 +795,22 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         self.n_iter_ += 1
         self.learning_rate_ = float(step_size(self._learning_rate_base, max(self.t_, 1), power_t))
         return epoch_loss
+
+    def _start_average_in(self, order, sample_weight, batch):
+        """Count down to the user's average if this epoch reaches its first sample.
+
+        ``average=n`` averages the iterates from the step whose batch holds the
+        ``n``-th sample the optimizer sees (scikit-learn's ``SGDRegressor``
+        counts samples likewise), over epochs and ``partial_fit`` calls: the
+        epoch's kernel starts it at that step (``run_epoch``'s ``n_averaged < 0``).
+        """
+        first = self._averaged_from() - self._samples_seen  # its row in this epoch, 1-based
+        if self._n_averaged or not self._averaged_from() or first > order.shape[0]:
+            return
+        steps_before = steps_before_average(order, sample_weight, batch, max(first, 1))
+        if steps_before is not None:
+            self._average = np.zeros_like(self._theta)
+            self._n_averaged = -(steps_before + 1)
 
     def _adopt_average(self):
         """Continue from the averaged iterate: the optimizer's state is the model again."""
@@ -843,7 +899,10 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         self.best_validation_score_ = max(score, self.best_validation_score_ or -np.inf)
         loss = mean_loss(self._loss_for(targets_val.shape[1]), raw, targets_val, weight_val)
         if self._best_state is None or loss < self.best_loss_:
-            self._best_state = self._model.copy(), self._theta.copy()  # not averaging
+            averaged = self._n_averaged > 0  # the user's average (the stopping rule's is off)
+            self._best_state = (self._model.copy(), self._theta.copy(),
+                                self._average.copy() if averaged else None,
+                                self._n_averaged if averaged else 0)  # fmt: skip
         return loss
 
     def _print_progress(self):
@@ -971,6 +1030,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         solver_from_model(self._model, *self._preconditioner[:2], self._theta)
         self._iterate[:] = self._model
         start_state(PRESETS[self.optimizer][0], self._state, self._theta)
+        self._n_averaged = 0  # the user's average starts again, from the next step
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -87,6 +87,23 @@ default="adam"
         it is ``n_features`` divided by the mean non-zeros per row (at least
         32), so that a step's pass over the parameters costs about what
         reading its batch does.
+    average : bool or int >= 1, default=False
+        Averaged stochastic gradient descent (Polyak-Ruppert), as in
+        scikit-learn's ``SGDRegressor``: True makes ``coef_`` and
+        ``intercept_`` the mean of the parameters after each step since the
+        first; an int ``n`` the mean from the step whose batch holds the
+        ``n``-th sample the optimizer has seen (counted over epochs and
+        ``partial_fit`` calls; ``average=1`` is True), and the last iterate
+        until then. The mean removes the noise of steps on batches smaller
+        than the data, and is the model throughout: the stopping rule (see
+        ``tol``) certifies it, never restarts it nor trades it for the last
+        iterate, and ``partial_fit`` and warm starts continue it. It has no
+        effect on full batches (``fit`` whose steps take every sample:
+        "batch", or ``batch_size >= n_samples``): their exact steps have no
+        noise to remove, and their mean would converge as ``1 / t`` where
+        they converge linearly. ``partial_fit`` averages any batch, a chunk
+        being a sample of the data. "schedule_free_sgd", whose model ``x`` is
+        already the mean of its ``z`` since the first step, raises ValueError.
     max_iter : int >= 1, default=5000
         Maximum number of epochs (passes over the training data).
     tol : float >= 0 or None, default=1e-4
@@ -98,11 +115,12 @@ default="adam"
         closer fit. Checks follow a full batch's gradient, or a plateau of the
         noisy epoch objective (``n_iter_no_change`` epochs without improving
         it by ``tol`` relative), after which stochastic and adaptive fits
-        average their iterates. A fit that reaches ``max_iter`` first warns
-        with its estimate. With ``early_stopping`` (and for models of more than
-        1000 parameters) only the plateau rule applies; the latter then
-        estimate their gap once, by conjugate gradients, and warn when it is
-        above ``tol``. None runs exactly ``max_iter`` epochs of the rule.
+        average their iterates (unless ``average`` already does). A fit that
+        reaches ``max_iter`` first warns with its estimate. With
+        ``early_stopping`` (and for models of more than 1000 parameters) only
+        the plateau rule applies; the latter then estimate their gap once, by
+        conjugate gradients, and warn when it is above ``tol``. None runs
+        exactly ``max_iter`` epochs of the rule.
     n_iter_no_change : int >= 1, default=10
         Epochs without improvement that make a plateau (see ``tol``), and the
         spacing of the first checks of an averaged fit.
@@ -119,7 +137,8 @@ default="adam"
         Continue from the previous fit's coefficients, optimizer state and step
         size. If a parameter of the optimizer (``optimizer``, ``learning_rate``,
         ``schedule``, ``power_t``, ``beta``, ``beta2``, ``epsilon``,
-        ``batch_size``, ``alpha``, ``fit_intercept``, ``precondition``) changed
+        ``batch_size``, ``average``, ``alpha``, ``fit_intercept``,
+        ``precondition``) changed
         since, the coefficients are kept and the optimizer starts afresh (zero
         moments, ``t_ = 0``, a new step size and solver's coordinates).
     verbose : int, default=0
@@ -160,8 +179,9 @@ COMMON_ATTRIBUTES = """\
         over the epoch's batches, each batch's term evaluated at the
         coefficients just before that batch's step. For full batches this is
         the objective at the start of the epoch. It follows the optimizer's
-        iterates: once a fit averages them (see ``tol``), ``coef_`` is their
-        average, whose objective is lower than the noisy iterates' curve.
+        iterates: once a fit averages them (see ``tol`` and ``average``),
+        ``coef_`` is their average, whose objective is lower than the noisy
+        iterates' curve.
     time_curve_ : list of float
         Seconds of training, from the start of the first fit (accumulated over
         warm starts and ``partial_fit`` calls, the time between calls left out),

@@ -168,13 +168,36 @@ def take_step(batch_loss, batch_rows, mean_weight, theta, model, grad, state, sh
     penalty before the step (``run_epoch`` sums them over the epoch).
     """
     t += 1
-    if n_averaged > 0:
+    if n_averaged != 0:  # counting the averaged steps, or down to the first (run_epoch)
         n_averaged += 1
+        if n_averaged == 0:
+            n_averaged = 1
     penalty = step_parameters(theta, model, grad, state, 1.0 / (batch_rows * mean_weight),
                               shift, inverse_scale, l2,
                               fit_intercept, rule, step_size(alpha, t, power_t), beta, beta2,
                               epsilon, t, average, n_averaged)  # fmt: skip
     return batch_loss + batch_rows * mean_weight * penalty, t, n_averaged
+
+
+def steps_before_average(order, sample_weight, batch_size, first_row):
+    """Steps an epoch takes before the first one of an average that starts in it.
+
+    The average starts with the step of the batch that holds the epoch's
+    ``first_row``-th row (1-based), or the next step if that batch's rows all
+    weigh zero (``run_epoch`` skips such batches). None when no batch from
+    there on steps.
+    """
+    n_rows = order.shape[0]
+    if batch_size >= n_rows:
+        return 0  # one full batch, which steps: the weights have a positive sum
+    batch_weights = np.add.reduceat(
+        np.asarray(sample_weight)[order], np.arange(0, n_rows, batch_size)
+    )
+    stepping = batch_weights > 0
+    batch = (first_row - 1) // batch_size
+    if not stepping[batch:].any():
+        return None
+    return int(np.count_nonzero(stepping[:batch]))
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -258,7 +281,9 @@ def run_epoch(
 
     With ``n_averaged > 0``, ``average`` is the running mean of the last
     ``n_averaged`` values of ``theta`` and each step adds to it (Polyak-Ruppert
-    averaging, which removes the noise of stochastic steps); 0 averages nothing.
+    averaging, which removes the noise of stochastic steps); 0 averages nothing;
+    ``-(k + 1)`` starts it at the epoch's step ``k + 1`` (``steps_before_average``),
+    with ``average`` all zeros: after that step it is that step's ``theta``.
 
     Returns ``(epoch_loss, t, n_averaged)``: the objective averaged over the
     epoch's batches, each term evaluated at the parameters just before that

@@ -61,6 +61,7 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
         beta2=0.999,
         epsilon=1e-8,
         batch_size="auto",
+        average=False,
         max_iter=5000,
         tol=1e-4,
         n_iter_no_change=10,
@@ -84,6 +85,7 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
         self.beta2 = beta2
         self.epsilon = epsilon
         self.batch_size = batch_size
+        self.average = average
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change

@@ -16,8 +16,10 @@ are kept from epoch to epoch (``RecordsCache``), and the last catch-up.
 It applies (``runs_sparse``) to CSR input in scale-only coordinates (sparse
 input is never centred), plain, momentum and Nesterov rules with a step that is constant
 within the epoch (``power_t = 0``: the "constant" and "adaptive" schedules),
-no recorded path and no full batch. RMSprop's and Adam's moments decay at every
-step, so their exact steps move every coordinate; they stay with ``run_epoch``.
+no recorded path, no full batch and no average starting within the epoch (its
+idle steps' sums would have to begin part-way; that one epoch runs ``run_epoch``).
+RMSprop's and Adam's moments decay at every step, so their exact steps move every
+coordinate; they stay with ``run_epoch``.
 """
 
 import numpy as np
@@ -48,10 +50,14 @@ from ._precondition import model_from_solver, solver_coordinate_gradient
 from ._prefetch import prefetch_row
 
 
-def runs_sparse(X_is_sparse, rule, power_t, shift, recording_path, full_batch):
-    """Whether ``run_sparse_epoch`` takes this epoch's steps (see the module docstring)."""
+def runs_sparse(X_is_sparse, rule, power_t, shift, recording_path, full_batch, n_averaged=0):
+    """Whether ``run_sparse_epoch`` takes this epoch's steps (see the module docstring).
+
+    ``n_averaged < 0``: an average starts within the epoch (``run_epoch``).
+    """
     return (X_is_sparse and rule in SPARSE_RULES and power_t == 0.0
-            and not np.any(shift) and not recording_path and not full_batch)  # fmt: skip
+            and not np.any(shift) and not recording_path and not full_batch
+            and n_averaged >= 0)  # fmt: skip
 
 
 ROWS_AHEAD = 1  # prefetch the features of the next row (further ahead measured slower)

@@ -87,11 +87,15 @@ class Stopping:
         Halves a raised step whose objective went up.
     estimator : MatrixFreeCertifier or None
         Without a certifier: estimates the gap where the fit ended (``estimate``).
+    fixed_average : bool
+        The model is the average the user asked for (``average``), which the
+        rule certifies: it never adopts the last iterate nor restarts the
+        average, and compares the iterate with it only to adapt the step.
     """
 
     def __init__(self, tol, patience, certifier, full_batch, reduce_step, restore_step,
                  loss_scale, deterministic=False, retune_step=None,
-                 back_off_step=None, estimator=None):  # fmt: skip
+                 back_off_step=None, estimator=None, fixed_average=False):  # fmt: skip
         self.tol = tol
         self.patience = patience
         self.certifier = certifier
@@ -101,6 +105,7 @@ class Stopping:
         self.retune_step = retune_step
         self.back_off_step = back_off_step
         self.estimator = estimator
+        self.fixed_average = fixed_average
         self._loss_at_retune = None  # the objective when the step was last raised
         self._epochs = 0
         self._next_retune = patience
@@ -198,6 +203,11 @@ class Stopping:
         schedule then divides; if it is hardly further (``NOISELESS``), on a
         slow valley floor, where it undoes a division (never beyond the initial
         step). Either restarts the average from itself.
+
+        With ``fixed_average`` the average is the user's, from its first step
+        on: it is the model from the first plateau's check to the end, neither
+        restarted nor traded for the iterate, and a stalled average only adapts
+        the step, its checks still spaced further apart.
         """
         if not self.averaging:
             if not stalled:
@@ -213,11 +223,14 @@ class Stopping:
         if self.check(model):
             return STOP
         average_objective, average_gap = self.objective, self.gap
-        if self.check(iterate):
+        if self.fixed_average:  # compared, never adopted
+            iterate_gap = self.certifier.check(iterate, self.threshold)[1]
+        elif self.check(iterate):
             return ADOPT_ITERATE
-        iterate_gap = self.gap
+        else:
+            iterate_gap = self.gap
         self.objective, self.gap = average_objective, average_gap
-        if iterate_gap < average_gap:
+        if iterate_gap < average_gap and not self.fixed_average:
             self.gap = iterate_gap
             self._restart_checks()
             return AVERAGE_FROM_ITERATE
@@ -227,8 +240,9 @@ class Stopping:
                 self.reduce_step(False)
             elif iterate_gap < NOISELESS * average_gap and not self._retune(model, GENTLE):
                 self.restore_step()  # a longer step goes further
-            self._restart_checks()
-            return RESTART_AVERAGING
+            if not self.fixed_average:  # which goes on, its checks spaced further
+                self._restart_checks()
+                return RESTART_AVERAGING
         self._check_spacing *= CHECK_SPACING_GROWTH
         self._epochs_to_next_check = round(self._check_spacing)
         return CONTINUE

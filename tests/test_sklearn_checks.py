@@ -10,6 +10,12 @@ ESTIMATORS = [
     Estimator(optimizer=optimizer, random_state=0)
     for Estimator in (GDLinearRegressor, GDClassifier)
     for optimizer in PRESETS
+] + [
+    # averaged: a noisy preset, and the default, which the checks' small data make full
+    # batches for some checks and not for others
+    Estimator(optimizer=optimizer, average=True, random_state=0)
+    for Estimator in (GDLinearRegressor, GDClassifier)
+    for optimizer in ("sgd", "adam")
 ]
 
 # The weight-equivalence checks fit 15 weighted rows against the same rows
