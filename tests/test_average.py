@@ -67,6 +67,7 @@ TEXTBOOK = dict(precondition=False, shuffle=False, schedule="constant", tol=None
         ("minibatch", 32, True),
         ("minibatch", 32, 1),
         ("minibatch", 32, 45),  # inside the second batch
+        ("minibatch", 32, 64),  # the second batch's last sample
         ("minibatch", 32, 100),  # the last, short batch
         ("minibatch", 32, 101),  # the second epoch's first batch
         ("minibatch", 32, 250),  # the third epoch
@@ -93,15 +94,16 @@ def test_coef_is_the_mean_of_the_iterates_computed_by_hand(small, optimizer, bat
 
 
 def test_the_average_starts_at_the_next_step_when_its_sample_weighs_zero(small):
-    """Sample 7 weighs zero: its one-sample batch takes no step, the average starts after it."""
+    """Samples 3, 7 and 8 weigh zero: their one-sample batches take no step, so the average
+    of average=7 starts with the step of sample 9, the sixth."""
     X, y = small
     weight = np.ones(len(y))
-    weight[[6, 7]] = 0.0
+    weight[[2, 6, 7]] = 0.0
     model = GDLinearRegressor(optimizer="sgd", learning_rate=0.005, average=7, max_iter=2,
                               **TEXTBOOK).fit(X, y, sample_weight=weight)  # fmt: skip
     iterates, seen = iterates_by_hand([(X, y, weight)] * 2, 1, 0.005, 0.0)
     expected = mean_from(iterates, seen, 7)  # the iterates of the steps of samples 9, 10, ...
-    assert len(iterates[seen >= 7]) == len(iterates) - 6
+    assert len(iterates[seen >= 7]) == len(iterates) - 5
     np.testing.assert_allclose(model.coef_, expected[:-1], rtol=1e-9, atol=1e-9)
 
 
@@ -118,6 +120,18 @@ def test_partial_fit_continues_the_average_across_chunks(small):
     expected = mean_from(iterates, seen, 60)
     np.testing.assert_allclose(model.coef_, expected[:-1], rtol=1e-9, atol=1e-9)
     assert model.intercept_ == pytest.approx(expected[-1], rel=1e-9)
+
+
+def test_a_model_set_by_the_user_restarts_the_average(small):
+    """A changed coef_ is where the next step starts, and the average starts there anew."""
+    X, y = small
+    params = dict(optimizer="minibatch", learning_rate=0.01, average=True, **TEXTBOOK)
+    model = GDLinearRegressor(**params).partial_fit(X, y).partial_fit(X, y)
+    model.coef_[:] = 0.0
+    model.intercept_ = 0.0
+    model.partial_fit(X, y)
+    fresh = GDLinearRegressor(**params).partial_fit(X, y)  # the same steps from zero
+    np.testing.assert_allclose(model.coef_, fresh.coef_, rtol=1e-12)
 
 
 @pytest.mark.parametrize("average", [True, 150])
