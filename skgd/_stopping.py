@@ -20,7 +20,9 @@ done only when a cheap signal says the fit may be done:
   fit averages its iterates and checks the average at growing intervals;
   the comparison of the average with the last iterate tells the noise floor
   of a step (divided by the adaptive schedule) from a slow valley floor
-  (where the step grows back). See ``Stopping._averaged``.
+  (where the step grows back). See ``Stopping._averaged``. With the
+  estimators' ``average`` the average is the user's, from its first step on:
+  it is certified as it is, never restarted nor traded for the iterate.
 
 Fits that cannot be certified stop on the plateau alone: early stopping
 (which watches the validation loss), and models too large for the exact
