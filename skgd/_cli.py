@@ -42,12 +42,33 @@ def build_parser():
     )
     parser.add_argument(
         "--optimizers",
+        type=optimizer_names,
         default=",".join(PRESETS),
-        help=f"comma-separated subset of {','.join(PRESETS)} (default: all)",
+        help=f"comma-separated subset of {','.join(PRESETS)}, fitted in that order (default: all)",
     )
     parser.add_argument("--no-scale", action="store_true", help="do not standardize features")
     parser.add_argument("--plot", metavar="FILE", help="save the loss curves as a PNG")
     return parser
+
+
+def optimizer_names(text):
+    """The presets named in ``text``, comma-separated, in order and each once.
+
+    ``--optimizers`` goes through this, so that a name that is not a preset is
+    refused before the data are loaded, by name, with the names accepted.
+    """
+    from ._optimizers import PRESETS
+
+    names = list(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    unknown = [name for name in names if name not in PRESETS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown optimizer{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))}; accepted: {', '.join(PRESETS)}"
+        )
+    if not names:
+        raise argparse.ArgumentTypeError(f"no optimizer named; accepted: {', '.join(PRESETS)}")
+    return names
 
 
 INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C
@@ -78,7 +99,6 @@ def console():
 
 def _run(argv):
     args = build_parser().parse_args(argv)
-    optimizers = [name.strip() for name in args.optimizers.split(",") if name.strip()]
     from ._compare import compare_optimizers, format_comparison, load_dataset, task_of
 
     try:
@@ -87,7 +107,7 @@ def _run(argv):
         print(f"skgd: {args.dataset}, {task}, {X.shape[0]} samples x {X.shape[1]} features"
               f"{'' if args.no_scale else ' (standardized)'}", file=sys.stderr)  # fmt: skip
         rows = compare_optimizers(
-            X, y, task=task, optimizers=optimizers, scale=not args.no_scale,
+            X, y, task=task, optimizers=args.optimizers, scale=not args.no_scale,
             progress=lambda message: print(f"  {message}", file=sys.stderr),
         )  # fmt: skip
         print(format_comparison(rows))

@@ -11,8 +11,9 @@ from sklearn.metrics import mean_squared_error
 from sklearn.preprocessing import StandardScaler
 
 from skgd import compare_optimizers
-from skgd._cli import main
+from skgd._cli import build_parser, main
 from skgd._compare import format_comparison
+from skgd._optimizers import PRESETS
 
 
 def test_compare_optimizers_rows_against_the_closed_form():
@@ -91,13 +92,42 @@ def test_command_reads_a_csv_and_saves_a_plot(tmp_path, capsys):
         (["--dataset", "nope"], "unknown dataset 'nope'"),
         (["--dataset", "missing.csv", "--target", "y"], "No such file"),
         (["--dataset", "data.csv"], "needs --target"),
-        (["--optimizers", "adam,foo"], "unknown optimizers ['foo']"),
     ],
 )
 def test_bad_input_is_one_line_error(argv, message, capsys):
     assert main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("skgd: error: ") and message in err[-1]
+
+
+def test_optimizers_takes_any_subset_of_the_presets_in_order():
+    parser = build_parser()
+    assert parser.parse_args([]).optimizers == list(PRESETS)  # the default: all of them
+    for name in PRESETS:
+        assert parser.parse_args(["--optimizers", name]).optimizers == [name]
+    rng = np.random.RandomState(0)
+    for size in range(2, len(PRESETS) + 1):
+        subset = list(rng.permutation(list(PRESETS))[:size])
+        assert parser.parse_args(["--optimizers", ",".join(subset)]).optimizers == subset
+    spaced = parser.parse_args(["--optimizers", " sgd , adam,sgd,"]).optimizers
+    assert spaced == ["sgd", "adam"]  # blanks and repeats dropped
+
+
+@pytest.mark.parametrize(
+    "value, named",
+    [("adam,foo", "unknown optimizer 'foo'; "),
+     ("Adam,lbfgs,sgd", "unknown optimizers 'Adam', 'lbfgs'; "),
+     (" , ", "no optimizer named; ")],
+)  # fmt: skip
+def test_an_unknown_optimizer_is_named_with_the_accepted_ones(value, named):
+    """Refused by the parser, before the data are loaded: one line and the usage error code."""
+    result = subprocess.run([sys.executable, "-m", "skgd", "--optimizers", value],
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line == (f"skgd: error: argument --optimizers: {named}accepted: "
+                    f"{', '.join(PRESETS)} (see skgd --help)")  # fmt: skip
+    assert result.stdout == ""
 
 
 def test_bad_option_is_one_line_error():
