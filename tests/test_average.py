@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from scipy import sparse
 from sklearn.datasets import load_diabetes, load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import SGDRegressor
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -91,6 +93,22 @@ def test_coef_is_the_mean_of_the_iterates_computed_by_hand(small, optimizer, bat
     assert not np.allclose(expected, iterates[-1], rtol=1e-3)  # a mean, not the last iterate
     np.testing.assert_allclose(model.coef_, expected[:-1], rtol=1e-9, atol=1e-9)
     assert model.intercept_ == pytest.approx(expected[-1], rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("average", [True, 7, 150])
+def test_sgd_averages_as_scikit_learns_sgd_regressor(small, average):
+    """SGDRegressor's squared loss is half skgd's: its eta0 = 2 eta takes the same steps."""
+    X, y = small
+    eta = 0.005
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter=2, as asked
+        reference = SGDRegressor(penalty=None, learning_rate="constant", eta0=2 * eta,
+                                 average=average, shuffle=False, max_iter=2, tol=None)  # fmt: skip
+        reference.fit(X, y)
+    model = GDLinearRegressor(optimizer="sgd", learning_rate=eta, average=average, max_iter=2,
+                              **TEXTBOOK).fit(X, y)  # fmt: skip
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-11)
+    assert model.intercept_ == pytest.approx(reference.intercept_[0], rel=1e-11)
 
 
 def test_the_average_starts_at_the_next_step_when_its_sample_weighs_zero(small):
