@@ -571,10 +571,10 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         if runs_sparse(sparse.issparse(X), rule, power_t, self._preconditioner.shift,
                        recording, self._last_gradient.size > 0):  # fmt: skip
             kernel = run_sparse_epoch  # the same steps, just in time: O(non-zeros)
-            records = self._records.get(
+            records = (*self._records.get(
                 self._preconditioner.inverse_scale, self.alpha, alpha, self.beta, rule,
                 theta.shape[0], n_averaged > 0,
-            )  # fmt: skip
+            ), self._records.columns(compiled_view(X)[1], theta, state))  # fmt: skip
         return kernel(compiled_view(X), targets, sample_weight, order, batch, theta, model,
                       *self._preconditioner.maps, state, t, rule, alpha, power_t,
                       self.beta, self.beta2, self.epsilon, loss, self.alpha,
