@@ -29,6 +29,9 @@ from ._optimizers import (
     MODEL_IN_STATE_RULES,
     PLAIN_STEP_RULES,
     PRESETS,
+    RULES,
+    STABILITY_LIMITED_RULES,
+    effective_steps,
     is_full_batch,
     reported_point,
     samples_per_step,
@@ -514,7 +517,9 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
                         self._loss_scale(targets, sample_weight),
                         deterministic=full_batch and validation is None,
                         retune_step=retune, back_off_step=self._back_off_learning_rate,
-                        estimator=estimator)  # fmt: skip
+                        estimator=estimator,
+                        step_stability=self._step_stability if rule in STABILITY_LIMITED_RULES
+                        else None)  # fmt: skip
 
     def _retune_learning_rate(self, certifier, n_samples, batch, limit=None):
         """Re-derive the automatic step of plain and momentum steps where the fit is now.
@@ -539,6 +544,13 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         self.learning_rate_ = self._learning_rate_base
         self._initial_learning_rate = max(self._initial_learning_rate, self._learning_rate_base)
         return True
+
+    def _step_stability(self, certifier):
+        """The largest curvature the rule's steps scale, as a fraction of its stability limit."""
+        rule = PRESETS[self.optimizer][0]
+        steps = effective_steps(rule, self._state, self._learning_rate_base, max(self.t_, 1),
+                                self.beta2, self.epsilon)  # fmt: skip
+        return certifier.largest_scaled_curvature(steps) / RULES[rule].stability_limit(self.beta)
 
     def _back_off_learning_rate(self):
         """Halve a retuned step whose objective went up."""

@@ -252,6 +252,21 @@ class Certifier(_TrainingObjective):
             free[n_params - 1 :: n_params] = False
         return largest_eigenvalue(H[np.ix_(free, free)]), self.largest_row_curvature
 
+    def largest_scaled_curvature(self, steps):
+        """``lambda_max(D^(1/2) H D^(1/2))`` with ``D = diag(steps)`` and the last Hessian formed.
+
+        ``steps``: the rule's step per parameter, shaped like ``theta``. Fixed
+        intercepts (not fitted) are left out.
+        """
+        H = self._hessian.H
+        root = np.sqrt(np.ravel(steps))
+        free = np.ones(H.shape[0], dtype=bool)
+        if not self.fit_intercept:  # the fixed intercepts' rows are the identity's
+            n_params = root.size // self.data[1].shape[1]
+            free[n_params - 1 :: n_params] = False
+        root = root[free]
+        return largest_eigenvalue(root[:, None] * H[np.ix_(free, free)] * root[None, :])
+
     @property
     def has_hessian(self):
         return self._hessian is not None

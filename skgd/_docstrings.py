@@ -2,8 +2,8 @@
 
 COMMON_PARAMETERS = """\
     optimizer : {"batch", "sgd", "minibatch", "momentum", "rmsprop", "adam", \
-"nesterov", "adamax", "adagrad", "amsgrad", "adadelta", "schedule_free_sgd"}, \
-default="adam"
+"nesterov", "adamax", "adagrad", "amsgrad", "adadelta", "schedule_free_sgd", \
+"nadam"}, default="adam"
         Update rule and batching. "batch": plain gradient step on all samples;
         "sgd": plain step on one sample; "minibatch": plain step on
         ``batch_size`` samples; the others: that rule on ``batch_size``
@@ -31,6 +31,9 @@ default="adam"
           (``coef_``, predictions) is ``x``; ``y``, ``x`` and ``z`` start at the
           starting model: ``z = z - eta * g ; x = (1 - 1/t) * x + (1/t) * z ;
           y = beta * x + (1 - beta) * z``
+        - nadam: adam's ``m`` and ``s`` ;
+          ``m_bar = beta * m / (1 - beta**(t+1)) + (1 - beta) * g / (1 - beta**t) ;
+          theta = theta - eta * m_bar / (sqrt(s / (1 - beta2**t)) + epsilon)``
 
     learning_rate : float > 0 or "auto", default="auto"
         Initial step size ``eta``. "auto" derives it from the data, in the
@@ -40,8 +43,8 @@ default="adam"
         estimate of the Gram matrix's largest eigenvalue for full batches, the
         largest row norm for single samples); ``1 / ((1 - beta) L)`` for
         full-batch momentum and nesterov, ``1 / L`` for them on smaller batches;
-        for adam, adamax and amsgrad, whose steps have the same length whatever
-        the gradient's scale,
+        for adam, adamax, amsgrad and nadam, whose steps have the same length
+        whatever the gradient's scale,
         the median coordinate of the first safe gradient step ``|grad J(0)| / L``
         (with the full-batch ``L``, whatever ``batch_size``; coordinates that
         are zero up to rounding left out); for rmsprop, which lacks bias
@@ -61,7 +64,9 @@ default="adam"
         ``batch_size >= n_samples``: a deterministic step needs no decay) and
         for schedule_free_sgd (its model, a mean of its iterates, needs
         none), "adaptive" otherwise (noisy steps must
-        shrink to converge).
+        shrink to converge); for full-batch nadam it also divides the step
+        when the step nears the limit beyond which NAdam's steps turn unstable
+        on the objective's curvature.
         "adaptive" acts on the stopping rule's
         checks, which ``tol=None`` turns off: for a fixed budget of a few
         epochs on large data, "invscaling" gets much closer to the optimum.
@@ -69,15 +74,16 @@ default="adam"
         Exponent of the "invscaling" schedule.
     beta : float in [0, 1), default=0.9
         Decay of the first moment (the velocity of momentum and nesterov, the
-        ``m`` of adam, adamax and amsgrad), or the weight of ``x`` in
+        ``m`` of adam, adamax, amsgrad and nadam), or the weight of ``x`` in
         schedule-free's ``y``.
     beta2 : float in [0, 1), default=0.999
-        Decay of the second moment ``s`` (rmsprop, adam, amsgrad,
+        Decay of the second moment ``s`` (rmsprop, adam, amsgrad, nadam,
         adadelta, whose ``u`` decays at the same rate) or
         of adamax's ``u``;
         adagrad sums its ``s`` without decay.
     epsilon : float > 0, default=1e-8
-        Added to ``sqrt(s)`` (rmsprop, adagrad), ``sqrt(s_hat)`` (adam),
+        Added to ``sqrt(s)`` (rmsprop, adagrad), ``sqrt(s_hat)`` (adam,
+        nadam),
         ``sqrt(s_max / (1 - beta2**t))`` (amsgrad), ``|g|`` (adamax), or
         inside both roots (adadelta).
     batch_size : int >= 1 or "auto", default="auto"

@@ -30,6 +30,7 @@ its arrays named in ``start`` begin at the parameters instead of zero
 import math
 from typing import NamedTuple
 
+import numpy as np
 from scipy import sparse
 
 from ._jit import njit
@@ -44,6 +45,7 @@ ADAGRAD = 6
 AMSGRAD = 7
 ADADELTA = 8
 SCHEDULE_FREE_SGD = 9
+NADAM = 10
 
 # How learning_rate="auto" picks a rule's step (``_step_size``): 1 / L for plain
 # gradient steps; momentum's; a length for the steps that move every coordinate
@@ -69,6 +71,11 @@ class Rule(NamedTuple):
     rule's checks), or None when the model is the iterate ``theta`` where the
     gradients are taken. ``start``: names of the state arrays that start at
     the parameters where the fit starts, rather than at zero (``start_state``).
+    ``stability_limit``: for rules whose steps scale the gradient by
+    ``effective_steps``, a function of ``beta`` that bounds the largest
+    eigenvalue of ``D^(1/2) H D^(1/2)`` (``D`` those steps, ``H`` the
+    objective's Hessian) below which its steps on a quadratic are stable; None
+    when the adaptive schedule need not watch it.
     """
 
     state: tuple
@@ -76,6 +83,22 @@ class Rule(NamedTuple):
     sparse_epoch: bool = False
     model: str | None = None
     start: tuple = ()
+    stability_limit: object = None
+
+
+def nadam_stability_limit(beta):
+    """NAdam's steps on a quadratic of curvature ``lambda`` with a fixed ``s``: stable below this.
+
+    With ``a`` the step ``effective_steps`` gives, ``k = a * lambda * (1 - beta)``
+    and ``(u, m)`` the coordinate and its moment (bias corrections near 1), a step
+    is linear with trace ``(1 + beta) (1 - k)`` and determinant ``beta (1 - k)``:
+    its eigenvalues stay inside the unit circle while
+    ``k < 2 (1 + beta) / (1 + 2 beta)``. Near ``k = 1`` both are close to zero, so
+    the stiffest direction is damped to rounding noise before ``s``, which
+    forgets the larger gradients of the start, lets ``a`` cross this limit; its
+    growth then starts from that noise.
+    """
+    return 2.0 * (1.0 + beta) / ((1.0 + 2.0 * beta) * (1.0 - beta))
 
 
 #: rule -> its state, automatic step, sparse epoch, model and starting arrays
@@ -89,6 +112,7 @@ RULES = {
     ADAGRAD: Rule(("s",), ACCUMULATED_LENGTH),
     AMSGRAD: Rule(("m", "s", "s_max"), LENGTH),
     ADADELTA: Rule(("s", "u"), UNIT_FREE_LENGTH),
+    NADAM: Rule(("m", "s"), LENGTH, stability_limit=nadam_stability_limit),
     # Schedule-Free: gradients at theta = y, the model is the average x; every
     # step moves every coordinate (y mixes x and z), so no just-in-time sparse epoch.
     SCHEDULE_FREE_SGD: Rule(("z", "x"), PLAIN, model="x", start=("z", "x")),
@@ -114,6 +138,7 @@ PRESETS = {
     "amsgrad": (AMSGRAD, MINI_BATCH),
     "adadelta": (ADADELTA, MINI_BATCH),
     "schedule_free_sgd": (SCHEDULE_FREE_SGD, MINI_BATCH),
+    "nadam": (NADAM, MINI_BATCH),
 }
 
 
@@ -131,6 +156,8 @@ PLAIN_STEP_RULES = _rules_where(lambda rule: rule.automatic_step in (PLAIN, VELO
 SPARSE_RULES = _rules_where(lambda rule: rule.sparse_epoch)
 #: rules whose model is one of their state arrays, not the iterate (``Rule.model``)
 MODEL_IN_STATE_RULES = _rules_where(lambda rule: rule.model is not None)
+#: rules whose full-batch steps the adaptive schedule keeps stable (``Rule.stability_limit``)
+STABILITY_LIMITED_RULES = _rules_where(lambda rule: rule.stability_limit is not None)
 
 
 def state_size(optimizer):
@@ -153,6 +180,16 @@ def reported_point(rule, theta, state):
     """The model of ``rule`` in the solver's coordinates: ``theta``, or its ``model`` array."""
     name = RULES[rule].model
     return theta if name is None else state[RULES[rule].state.index(name)]
+
+
+def effective_steps(rule, state, eta, t, beta2, epsilon):
+    """The step each coordinate's gradient is scaled by, ``eta / (sqrt(s_hat) + epsilon)``.
+
+    ``s_hat = s / (1 - beta2^t)``, for the rules with a ``stability_limit``,
+    whose ``state`` holds ``s``.
+    """
+    s = state[RULES[rule].state.index("s")]
+    return eta / (np.sqrt(s / (1.0 - beta2**t)) + epsilon)
 
 
 def is_full_batch(batch, n_samples):
@@ -198,12 +235,14 @@ class Constants(NamedTuple):
     m_correction: float  # 1 - beta^t
     s_correction: float  # 1 - beta2^t
     average_weight: float  # 1 / t
+    next_m_correction: float  # 1 - beta^(t + 1)
 
 
 @njit(cache=True, inline="always")
 def step_constants(t, beta, beta2, epsilon):
     """``Constants`` of the 1-based step ``t``."""
-    return Constants(beta, beta2, epsilon, 1.0 - beta**t, 1.0 - beta2**t, 1.0 / t)
+    return Constants(beta, beta2, epsilon, 1.0 - beta**t, 1.0 - beta2**t, 1.0 / t,
+                     1.0 - beta ** (t + 1))  # fmt: skip
 
 
 # The plain and velocity rules are also written for one coordinate's scalars:
@@ -344,6 +383,21 @@ def adadelta_step(theta, g, state, k, j, eta, h):
 
 
 @njit(cache=True, inline="always")
+def nadam_step(theta, g, state, k, j, eta, h):
+    """NAdam (Dozat, 2016), as optax's ``nadam``: Adam with a look-ahead first moment.
+
+    ``m = beta * m + (1 - beta) * g ; s = beta2 * s + (1 - beta2) * g^2 ;
+    m_bar = beta * m / (1 - beta^(t+1)) + (1 - beta) * g / (1 - beta^t) ;
+    theta = theta - eta * m_bar / (sqrt(s / (1 - beta2^t)) + epsilon)``.
+    """
+    m = h.beta * state[0, k, j] + (1.0 - h.beta) * g
+    s = h.beta2 * state[1, k, j] + (1.0 - h.beta2) * g * g
+    state[0, k, j], state[1, k, j] = m, s
+    m_bar = h.beta * m / h.next_m_correction + (1.0 - h.beta) * g / h.m_correction
+    return theta - eta * m_bar / (math.sqrt(s / h.s_correction) + h.epsilon)
+
+
+@njit(cache=True, inline="always")
 def schedule_free_average(z, state, k, j, h):
     """Schedule-Free's averaging of the new ``z`` (``state`` holds ``z``, then ``x``): ``y``.
 
@@ -393,4 +447,6 @@ def with_rule(rule, step_pass, arguments):
         return step_pass(adadelta_step, arguments)
     if rule == SCHEDULE_FREE_SGD:
         return step_pass(schedule_free_sgd_step, arguments)
+    if rule == NADAM:
+        return step_pass(nadam_step, arguments)
     raise ValueError("a rule of RULES without its line in with_rule")

@@ -24,7 +24,7 @@ amplifies the noise as a plain step of ``eta`` would (10 / L_b diverged on
 
 Nesterov's look-ahead steps are momentum's, and take momentum's step.
 
-RMSprop, Adam, AdaMax and AMSGrad move every coordinate by about
+RMSprop, Adam, AdaMax, AMSGrad and NAdam move every coordinate by about
 ``eta`` per step whatever the gradient's scale, so their step is a length,
 read off the first safe gradient step from zero, ``|grad J(0)| / L``
 (coordinates with a zero gradient left out):
@@ -38,7 +38,10 @@ read off the first safe gradient step from zero, ``|grad J(0)| / L``
   long, shrinking to ``eta`` as ``s`` fills. It takes ``sqrt(1 - beta2)`` times
   the largest coordinate, so that no first step is longer than plain gradient
   descent's;
-* AdaMax and AMSGrad take Adam's step (their first step is ``eta`` long too);
+* AdaMax and AMSGrad take Adam's step (their first step is ``eta`` long too),
+  and so does NAdam, as Adam with a look-ahead moment, although its first
+  step is ``1 + beta / (1 + beta)`` times as long (1.47 with the default
+  ``beta``: the look-ahead adds the next step's share of ``g``);
 * AdaDelta's step has no unit of length: its first step is
   ``eta * g sqrt(epsilon) / sqrt((1 - beta2) g^2 + epsilon)``, about
   ``eta * sqrt(epsilon / (1 - beta2))`` (3e-3 with the defaults, and
@@ -281,7 +284,7 @@ def auto_learning_rate(
     if automatic_step == UNCORRECTED_LENGTH:
         # Without bias correction its first step is eta / sqrt(1 - beta2) long.
         return float(np.max(first_step)) * np.sqrt(1.0 - beta2)
-    length = float(np.median(first_step))  # Adam, AdaMax, AMSGrad: a first step eta long
+    length = float(np.median(first_step))  # Adam, AdaMax, AMSGrad, NAdam
     if automatic_step == UNIT_FREE_LENGTH:
         # AdaDelta's first step per unit of eta: g sqrt(eps) / sqrt((1 - beta2) g^2 + eps)
         g = first_step * smoothness

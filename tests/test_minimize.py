@@ -83,6 +83,13 @@ def adadelta(x, g, state, t):
     return x - ETA * delta
 
 
+def nadam(x, g, state, t):
+    state["m"] = BETA * state["m"] + (1 - BETA) * g
+    state["s"] = BETA2 * state["s"] + (1 - BETA2) * g**2
+    m_bar = BETA * state["m"] / (1 - BETA ** (t + 1)) + (1 - BETA) * g / (1 - BETA**t)
+    return x - ETA * m_bar / (np.sqrt(state["s"] / (1 - BETA2**t)) + EPSILON)
+
+
 def schedule_free(z_step):
     """Schedule-Free around ``z_step(g, state, t)``: x is returned; the gradient is at y."""
 
@@ -108,6 +115,7 @@ BY_HAND = {
     "amsgrad": amsgrad,
     "adadelta": adadelta,
     "schedule_free_sgd": schedule_free(lambda g, state, t: ETA * g),
+    "nadam": nadam,
 }
 
 

@@ -79,6 +79,11 @@ def by_hand(rule, gradient, A, Y, n_steps, start=None, first_step=1):
             delta = g * np.sqrt(s_max + EPSILON) / np.sqrt(s + EPSILON)
             s_max = BETA2 * s_max + (1 - BETA2) * delta**2
             theta = theta - LEARNING_RATE * delta
+        elif rule == "nadam":
+            m = BETA * m + (1 - BETA) * g
+            s = BETA2 * s + (1 - BETA2) * g**2
+            m_bar = BETA * m / (1 - BETA ** (t + 1)) + (1 - BETA) * g / (1 - BETA**t)
+            theta = theta - LEARNING_RATE * m_bar / (np.sqrt(s / (1 - BETA2**t)) + EPSILON)
         elif rule == "schedule_free_sgd":
             z = z - LEARNING_RATE * g
             x = (1 - 1 / t) * x + (1 / t) * z
@@ -99,10 +104,11 @@ RULE_OF = {
     "amsgrad": "amsgrad",
     "adadelta": "adadelta",
     "schedule_free_sgd": "schedule_free_sgd",
+    "nadam": "nadam",
 }
 FULL_BATCH_RULES = [
     "batch", "momentum", "rmsprop", "adam", "nesterov", "adamax", "adagrad", "amsgrad",
-    "adadelta", "schedule_free_sgd",
+    "adadelta", "schedule_free_sgd", "nadam",
 ]  # fmt: skip
 
 
@@ -298,3 +304,37 @@ def test_schedule_free_warm_start_continues_its_z_and_x(data, optimizer):
     split.set_params(max_iter=N_EPOCHS - 3).fit(X, y)
     np.testing.assert_allclose(split.coef_, at_once.coef_, rtol=1e-12)
     np.testing.assert_allclose(split.intercept_, at_once.intercept_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.5, 0.9])
+def test_nadam_stability_limit_is_where_its_steps_on_a_quadratic_turn_unstable(beta):
+    """NAdam's step (s held fixed, bias corrections 1) on J = lambda u^2 / 2, run by hand:
+    below the limit u shrinks, above it u grows."""
+    from skgd._optimizers import nadam_stability_limit
+
+    def final_size(a_lambda):
+        u, m = 1.0, 0.0
+        for _ in range(2000):
+            g = u  # lambda = 1: a_lambda is the step
+            m = beta * m + (1 - beta) * g
+            u = u - a_lambda * (beta * m + (1 - beta) * g)
+        return abs(u)
+
+    limit = nadam_stability_limit(beta)
+    assert final_size(0.99 * limit) < 1e-3
+    assert final_size(1.01 * limit) > 1e3
+
+
+def test_full_batch_nadam_keeps_its_steps_stable_on_an_interpolating_problem():
+    """15 rows, 30 features (J* = 0): as the gradient vanishes NAdam's steps grow past their
+    stability limit unless the schedule divides them; past it the path depends on rounding,
+    so a weighted fit and one on repeated rows (equal up to rounding) would part."""
+    rng = np.random.RandomState(42)
+    X = rng.rand(15, 30)
+    y = rng.randint(0, 3, size=15).astype(float)
+    weights = rng.randint(0, 5, size=15)
+    params = dict(optimizer="nadam", batch_size=100, random_state=0)
+    weighted = GDLinearRegressor(**params).fit(X, y, sample_weight=weights)
+    repeated = GDLinearRegressor(**params).fit(X.repeat(weights, axis=0), y.repeat(weights))
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-7)
+    assert weighted.learning_rate_ < weighted._initial_learning_rate  # the step was divided
