@@ -25,7 +25,7 @@ from ._certificate import HESSIAN_MAX_AGE, Certifier, MatrixFreeCertifier, can_c
 from ._epoch import in_blocks, objective_and_gradient, run_epoch, run_full_batch_epoch
 from ._losses import best_constant_output, mean_loss, objective, raw_output
 from ._optimizers import (
-    ADAPTIVE_RULES,
+    FIRST_GRADIENT_RULES,
     MODEL_IN_STATE_RULES,
     PLAIN_STEP_RULES,
     PRESETS,
@@ -416,7 +416,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         """
         rule = PRESETS[self.optimizer][0]
         gradient = None
-        if rule in ADAPTIVE_RULES:
+        if rule in FIRST_GRADIENT_RULES:
             gradient = self._full_gradient(X, targets, sample_weight)
         n_outputs = targets.shape[1]
         return auto_learning_rate(rule, X, gradient, sample_weight,

@@ -18,13 +18,22 @@ per name in the rule's ``RULES`` line, zero before the first step). The
 symbols follow the formulas: ``eta`` is the step size (the estimators'
 ``learning_rate``); ``h`` the step's ``Constants``: ``beta`` the first-moment
 decay, ``beta2`` the second-moment decay, ``epsilon`` the denominator guard,
-the bias corrections of the 1-based step number ``t`` and ``1 / t``.
+the bias corrections of the 1-based step number ``t``, ``1 / t``, and
+Prodigy's ``d`` and ``d_next``.
 
 Most rules step the model itself: ``theta`` is the model (in the solver's
 coordinates). A rule whose ``RULES`` line names a ``model`` array (Schedule-Free)
 takes its gradients at ``theta`` but reports another point, that state array;
 its arrays named in ``start`` begin at the parameters instead of zero
 (``start_state``).
+
+A rule whose step shares a quantity reduced over every coordinate (Prodigy's
+estimate ``d``) also has an ``*_estimate(theta, gradient_at, arguments, state,
+eta, h)``, run once before the pass over the parameters: it reads the step's
+gradient through ``gradient_at(arguments, k, j)`` (the pass's own solver
+gradient of coordinate ``(k, j)``), updates its state and returns the step's
+``Constants`` with its estimate; ``with_rule`` hands it to the pass with the
+step. The other rules estimate nothing (``no_estimate``), which compiles away.
 """
 
 import math
@@ -46,16 +55,18 @@ AMSGRAD = 7
 ADADELTA = 8
 SCHEDULE_FREE_SGD = 9
 NADAM = 10
+PRODIGY = 11
 
 # How learning_rate="auto" picks a rule's step (``_step_size``): 1 / L for plain
 # gradient steps; momentum's; a length for the steps that move every coordinate
 # by about eta whatever the gradient's scale (the median first step; RMSprop's
 # without bias correction); a length spread over the fit for AdaGrad, whose
 # steps shrink as its sums of squares grow; a factor for AdaDelta, whose step has
-# no unit of length (its first is about sqrt(epsilon / (1 - beta2)) per unit of eta).
-PLAIN, VELOCITY, LENGTH, UNCORRECTED_LENGTH, ACCUMULATED_LENGTH, UNIT_FREE_LENGTH = (
+# no unit of length (its first is about sqrt(epsilon / (1 - beta2)) per unit of eta);
+# a multiplier, 1, for Prodigy, which estimates its step's length itself.
+PLAIN, VELOCITY, LENGTH, UNCORRECTED_LENGTH, ACCUMULATED_LENGTH, UNIT_FREE_LENGTH, MULTIPLIER = (
     "plain", "velocity", "length", "uncorrected length", "accumulated length",
-    "unit-free length",
+    "unit-free length", "multiplier",
 )  # fmt: skip
 
 
@@ -116,6 +127,9 @@ RULES = {
     # Schedule-Free: gradients at theta = y, the model is the average x; every
     # step moves every coordinate (y mixes x and z), so no just-in-time sparse epoch.
     SCHEDULE_FREE_SGD: Rule(("z", "x"), PLAIN, model="x", start=("z", "x")),
+    # Prodigy: x0 is where the fit starts; its global d and r, two numbers, are
+    # the first two entries of the last array (see prodigy_estimate).
+    PRODIGY: Rule(("m", "v", "s", "x0", "d, r"), MULTIPLIER, start=("x0",)),
 }
 
 # Batching of a preset: every sample per step, one sample per step, or
@@ -139,6 +153,7 @@ PRESETS = {
     "adadelta": (ADADELTA, MINI_BATCH),
     "schedule_free_sgd": (SCHEDULE_FREE_SGD, MINI_BATCH),
     "nadam": (NADAM, MINI_BATCH),
+    "prodigy": (PRODIGY, MINI_BATCH),
 }
 
 
@@ -148,6 +163,10 @@ def _rules_where(condition):
 
 #: rules whose step length does not scale with the gradient
 ADAPTIVE_RULES = _rules_where(lambda rule: rule.automatic_step not in (PLAIN, VELOCITY))
+#: rules whose automatic step is read off the objective's gradient where the fit starts
+FIRST_GRADIENT_RULES = _rules_where(
+    lambda rule: rule.automatic_step not in (PLAIN, VELOCITY, MULTIPLIER)
+)
 #: rules with a velocity (``state[0]``) and the steps of plain gradient descent
 MOMENTUM_RULES = _rules_where(lambda rule: rule.automatic_step == VELOCITY)
 #: rules whose step is the gradient times the step size (its automatic value ``1 / L``)
@@ -236,13 +255,15 @@ class Constants(NamedTuple):
     s_correction: float  # 1 - beta2^t
     average_weight: float  # 1 / t
     next_m_correction: float  # 1 - beta^(t + 1)
+    d: float  # Prodigy's estimate before the step (prodigy_estimate); 1 for the other rules
+    d_next: float  # and after it
 
 
 @njit(cache=True, inline="always")
 def step_constants(t, beta, beta2, epsilon):
     """``Constants`` of the 1-based step ``t``."""
     return Constants(beta, beta2, epsilon, 1.0 - beta**t, 1.0 - beta2**t, 1.0 / t,
-                     1.0 - beta ** (t + 1))  # fmt: skip
+                     1.0 - beta ** (t + 1), 1.0, 1.0)  # fmt: skip
 
 
 # The plain and velocity rules are also written for one coordinate's scalars:
@@ -418,6 +439,68 @@ def schedule_free_sgd_step(theta, g, state, k, j, eta, h):
     return schedule_free_average(state[0, k, j] - eta * g, state, k, j, h)
 
 
+# Prodigy's first estimate of the distance to the optimum, as in ProdigyReference.
+PRODIGY_D0 = 1e-6
+
+
+@njit(cache=True, inline="always")
+def prodigy_estimate(theta, gradient_at, arguments, state, eta, h):
+    """Prodigy's estimate of ``d`` (Mishchenko & Defazio, 2023): the step's ``Constants``.
+
+    With ``state`` holding ``m, v, s, x0`` and ``(d, r)`` (``d`` 0 before the
+    first step, read as ``d0 = 1e-6``), ``beta3 = sqrt(beta2)`` and ``g`` the
+    step's gradient, over every coordinate (intercepts included)::
+
+        r = beta3 * r + (1 - beta3) * eta * d^2 * <g, x0 - theta> ;
+        s = beta3 * s + (1 - beta3) * eta * d^2 * g ;
+        d_next = max(d, r / ||s||_1)
+
+    (``d`` is kept while ``||s||_1 = 0``, when every gradient so far was 0).
+    ``ProdigyReference`` adds both terms times ``1 / ((1 - beta3) * d0)``,
+    which cancels in ``r / ||s||_1``. ``prodigy_step`` then steps with
+    ``d`` and ``d_next``.
+    """
+    d = max(state[4, 0, 0], PRODIGY_D0)
+    beta3 = math.sqrt(h.beta2)
+    weight = (1.0 - beta3) * eta * d * d
+    inner = 0.0
+    s_norm = 0.0
+    n_outputs, n_params = theta.shape
+    for k in range(n_outputs):
+        for j in range(n_params):
+            g = gradient_at(arguments, k, j)
+            inner += g * (state[3, k, j] - theta[k, j])
+            s = beta3 * state[2, k, j] + weight * g
+            state[2, k, j] = s
+            s_norm += abs(s)
+    r = beta3 * state[4, 0, 1] + weight * inner
+    d_next = max(d, r / s_norm) if s_norm > 0.0 else d
+    state[4, 0, 0], state[4, 0, 1] = d_next, r
+    return Constants(h.beta, h.beta2, h.epsilon, h.m_correction, h.s_correction,
+                     h.average_weight, h.next_m_correction, d, d_next)  # fmt: skip
+
+
+@njit(cache=True, inline="always")
+def prodigy_step(theta, g, state, k, j, eta, h):
+    """Prodigy, Adam's form (Mishchenko & Defazio, 2023, ``ProdigyReference``).
+
+    With ``d`` and ``d_next`` of ``prodigy_estimate`` (no bias correction)::
+
+        m = beta * m + (1 - beta) * d * g ; v = beta2 * v + (1 - beta2) * d^2 * g^2 ;
+        theta = theta - eta * d * m / (sqrt(v) + d_next * epsilon)
+    """
+    m = h.beta * state[0, k, j] + (1.0 - h.beta) * h.d * g
+    v = h.beta2 * state[1, k, j] + (1.0 - h.beta2) * h.d * h.d * g * g
+    state[0, k, j], state[1, k, j] = m, v
+    return theta - eta * h.d * m / (math.sqrt(v) + h.d_next * h.epsilon)
+
+
+@njit(cache=True, inline="always")
+def no_estimate(theta, gradient_at, arguments, state, eta, h):
+    """The ``*_estimate`` of a rule whose steps share nothing but ``h``: ``h``."""
+    return h
+
+
 # A pass receives its rule's step as an argument, so each copy of the pass
 # holds one rule only and is vectorized for it; an ``if`` on the rule inside
 # the pass compiled every rule into every copy (two rules more made a first
@@ -426,7 +509,7 @@ def schedule_free_sgd_step(theta, g, state, k, j, eta, h):
 # compilation), hence one line per rule here.
 @njit(cache=True, inline="always")
 def with_rule(rule, step_pass, arguments):
-    """``step_pass(<the rule's step>, arguments)``."""
+    """``step_pass(<the rule's step>, arguments[, <the rule's estimate>])``."""
     if rule == GRADIENT_DESCENT:
         return step_pass(gradient_descent_step, arguments)
     if rule == MOMENTUM:
@@ -449,4 +532,6 @@ def with_rule(rule, step_pass, arguments):
         return step_pass(schedule_free_sgd_step, arguments)
     if rule == NADAM:
         return step_pass(nadam_step, arguments)
+    if rule == PRODIGY:
+        return step_pass(prodigy_step, arguments, prodigy_estimate)
     raise ValueError("a rule of RULES without its line in with_rule")

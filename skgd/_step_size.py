@@ -59,6 +59,10 @@ read off the first safe gradient step from zero, ``|grad J(0)| / L``
   only makes the sums grow until the step is stable: ``T = 30`` ended
   2e-3 above the optimum, ``T`` from 300 to 30,000 all within 5e-5).
 
+Prodigy estimates the length of its steps itself (its ``d``, an estimate of
+the distance to the optimum): ``eta`` only multiplies that estimate, and
+takes the value its authors leave it at, 1.
+
 The adaptive schedule then shrinks either step as the fit settles.
 """
 
@@ -69,6 +73,7 @@ from ._optimizers import (
     ACCUMULATED_LENGTH,
     ADAPTIVE_RULES,
     MOMENTUM_RULES,
+    MULTIPLIER,
     PLAIN_STEP_RULES,
     RULES,
     UNCORRECTED_LENGTH,
@@ -252,10 +257,12 @@ def auto_learning_rate(
     """Step size for ``learning_rate="auto"`` (see the module docstring).
 
     ``gradient`` is the objective's gradient where training starts, in the
-    solver's coordinates (used by the rules of ``ADAPTIVE_RULES``). ``chunked``: ``X`` is a
-    chunk of ``partial_fit``, whose full batches are noisy too (momentum takes
-    the noisy form of its step).
+    solver's coordinates (used by the rules of ``FIRST_GRADIENT_RULES``).
+    ``chunked``: ``X`` is a chunk of ``partial_fit``, whose full batches are
+    noisy too (momentum takes the noisy form of its step).
     """
+    if RULES[rule].automatic_step == MULTIPLIER:
+        return 1.0  # Prodigy: eta multiplies the step it estimates
     n_samples = X.shape[0]
     c = curvature_bound(loss, n_outputs)
     # The penalty's curvature in the solver's coordinates is 2 l2 / sigma_j^2.

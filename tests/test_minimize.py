@@ -102,6 +102,18 @@ def schedule_free(z_step):
     return rule
 
 
+def prodigy(x, g, state, t):
+    """Mishchenko & Defazio (2023), Adam's form: d is one number, x0 the start."""
+    x0, d = state.setdefault("x0", x), state.setdefault("d", 1e-6)
+    beta3 = np.sqrt(BETA2)
+    state["r"] = beta3 * state.get("r", 0.0) + (1 - beta3) * ETA * d**2 * g @ (x0 - x)
+    state["s"] = beta3 * state["s"] + (1 - beta3) * ETA * d**2 * g
+    state["m"] = BETA * state["m"] + (1 - BETA) * d * g
+    state["v"] = BETA2 * state["v"] + (1 - BETA2) * d**2 * g**2
+    state["d"] = max(d, state["r"] / np.sum(np.abs(state["s"])))
+    return x - ETA * d * state["m"] / (np.sqrt(state["v"]) + state["d"] * EPSILON)
+
+
 BY_HAND = {
     "batch": plain,
     "sgd": plain,
@@ -116,6 +128,7 @@ BY_HAND = {
     "adadelta": adadelta,
     "schedule_free_sgd": schedule_free(lambda g, state, t: ETA * g),
     "nadam": nadam,
+    "prodigy": prodigy,
 }
 
 
