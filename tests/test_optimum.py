@@ -332,6 +332,8 @@ def test_the_gap_estimate_on_sparse_data_skips_empty_columns_exactly(monkeypatch
     H = design.T @ (design * (weights * probability * (1 - probability))[:, None])
     exact = gradient @ np.linalg.solve(H + np.diag(penalty), gradient)
     assert estimate == pytest.approx(exact, rel=1e-9)
+
+
 @pytest.mark.parametrize(
     "name, standardized",
     [("diabetes", True), ("diabetes", False), ("iris", True), ("iris", False), ("wine", True)],
