@@ -31,10 +31,13 @@ from ._epoch import (
 )
 from ._losses import best_constant_output, mean_loss, objective, raw_output
 from ._optimizers import (
-    ADAPTIVE_RULES,
+    FIRST_GRADIENT_RULES,
     MODEL_IN_STATE_RULES,
     PLAIN_STEP_RULES,
     PRESETS,
+    RULES,
+    STABILITY_LIMITED_RULES,
+    effective_steps,
     is_full_batch,
     reported_point,
     samples_per_step,
@@ -444,7 +447,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         """
         rule = PRESETS[self.optimizer][0]
         gradient = None
-        if rule in ADAPTIVE_RULES:
+        if rule in FIRST_GRADIENT_RULES:
             gradient = self._full_gradient(X, targets, sample_weight)
         n_outputs = targets.shape[1]
         return auto_learning_rate(rule, X, gradient, sample_weight,
@@ -546,6 +549,8 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
                         deterministic=full_batch and validation is None,
                         retune_step=retune, back_off_step=self._back_off_learning_rate,
                         estimator=estimator,
+                        step_stability=self._step_stability if rule in STABILITY_LIMITED_RULES
+                        else None,
                         fixed_average=bool(self._averaged_from()))  # fmt: skip
 
     def _retune_learning_rate(self, certifier, n_samples, batch, limit=None):
@@ -571,6 +576,13 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         self.learning_rate_ = self._learning_rate_base
         self._initial_learning_rate = max(self._initial_learning_rate, self._learning_rate_base)
         return True
+
+    def _step_stability(self, certifier):
+        """The largest curvature the rule's steps scale, as a fraction of its stability limit."""
+        rule = PRESETS[self.optimizer][0]
+        steps = effective_steps(rule, self._state, self._learning_rate_base, max(self.t_, 1),
+                                self.beta2, self.epsilon)  # fmt: skip
+        return certifier.largest_scaled_curvature(steps) / RULES[rule].stability_limit(self.beta)
 
     def _back_off_learning_rate(self):
         """Halve a retuned step whose objective went up."""
@@ -603,10 +615,10 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         if runs_sparse(sparse.issparse(X), rule, power_t, self._preconditioner.shift,
                        recording, self._last_gradient.size > 0, n_averaged):  # fmt: skip
             kernel = run_sparse_epoch  # the same steps, just in time: O(non-zeros)
-            records = self._records.get(
+            records = (*self._records.get(
                 self._preconditioner.inverse_scale, self.alpha, alpha, self.beta, rule,
                 theta.shape[0], n_averaged > 0,
-            )  # fmt: skip
+            ), self._records.columns(compiled_view(X)[1], theta, state))  # fmt: skip
         return kernel(compiled_view(X), targets, sample_weight, order, batch, theta, model,
                       *self._preconditioner.maps, state, t, rule, alpha, power_t,
                       self.beta, self.beta2, self.epsilon, loss, self.alpha,

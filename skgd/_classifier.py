@@ -10,6 +10,7 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classi
 from ._base import BaseGD
 from ._docstrings import COMMON_ATTRIBUTES, COMMON_PARAMETERS
 from ._losses import LOGISTIC, SOFTMAX
+from ._rows import by_row_chunks
 
 
 class GDClassifier(ClassifierMixin, BaseGD):
@@ -212,6 +213,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
         """Coefficients and intercepts of a stack of (n_rows, n_features + 1) parameters."""
         return theta[..., :-1], theta[..., -1]
 
+    @by_row_chunks
     def decision_function(self, X):
         """Raw scores: logits of the second class (two classes) or of each class.
 
@@ -228,6 +230,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
         raw = self._raw_output(X)
         return raw[:, 0] if raw.shape[1] == 1 else raw
 
+    @by_row_chunks
     def predict(self, X):
         """Predict the most probable class.
 
@@ -249,6 +252,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
             return self.classes_[(raw[:, 0] > 0).astype(int)]
         return self.classes_[np.argmax(raw, axis=1)]
 
+    @by_row_chunks
     def predict_proba(self, X):
         """Class probabilities: sigmoid (two classes) or softmax (more) of the scores.
 
@@ -268,6 +272,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
             return np.column_stack([1.0 - positive, positive])
         return softmax(scores, axis=1)
 
+    @by_row_chunks
     def predict_log_proba(self, X):
         """Logarithm of ``predict_proba``, computed without underflow.
 

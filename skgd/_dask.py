@@ -128,6 +128,24 @@ def run_full_batch_epoch(X, targets, sample_weight, order, batch_size, theta, mo
                               n_averaged)  # fmt: skip
 
 
+# -- predictions ----------------------------------------------------------------
+
+
+def map_row_chunks(predict, X):
+    """``predict`` of every row chunk of ``X``, as a Dask array with the same row chunks.
+
+    The output's shape and type come from ``predict`` of one row of zeros, so a
+    model that is not fitted, or ``X`` of another width, fails here, at once.
+    """
+    X = X.rechunk({1: -1})  # whole rows
+    sample = np.asarray(predict(np.zeros((1, X.shape[1]), dtype=X.dtype)))
+    meta = np.empty((0,) * sample.ndim, dtype=sample.dtype)
+    if sample.ndim == 1:
+        return X.map_blocks(predict, drop_axis=1, dtype=sample.dtype, meta=meta)
+    return X.map_blocks(predict, chunks=(X.chunks[0], sample.shape[1:]), dtype=sample.dtype,
+                        meta=meta)  # fmt: skip
+
+
 # -- statistics of the data -----------------------------------------------------
 
 

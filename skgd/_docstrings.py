@@ -2,8 +2,8 @@
 
 COMMON_PARAMETERS = """\
     optimizer : {"batch", "sgd", "minibatch", "momentum", "rmsprop", "adam", \
-"nesterov", "adamax", "adagrad", "amsgrad", "adadelta", "schedule_free_sgd"}, \
-default="adam"
+"nesterov", "adamax", "adagrad", "amsgrad", "adadelta", "schedule_free_sgd", \
+"nadam", "prodigy"}, default="adam"
         Update rule and batching. "batch": plain gradient step on all samples;
         "sgd": plain step on one sample; "minibatch": plain step on
         ``batch_size`` samples; the others: that rule on ``batch_size``
@@ -31,6 +31,18 @@ default="adam"
           (``coef_``, predictions) is ``x``; ``y``, ``x`` and ``z`` start at the
           starting model: ``z = z - eta * g ; x = (1 - 1/t) * x + (1/t) * z ;
           y = beta * x + (1 - beta) * z``
+        - nadam: adam's ``m`` and ``s`` ;
+          ``m_bar = beta * m / (1 - beta**(t+1)) + (1 - beta) * g / (1 - beta**t) ;
+          theta = theta - eta * m_bar / (sqrt(s / (1 - beta2**t)) + epsilon)``
+        - prodigy: Adam without bias correction on steps ``eta * d`` long, ``d``
+          an estimate of the distance to the optimum, one number for all
+          coordinates (``d = 1e-6`` at first, ``x0`` the starting model,
+          ``beta3 = sqrt(beta2)``, sums over every coefficient and intercept):
+          ``r = beta3 * r + (1 - beta3) * eta * d**2 * <g, x0 - theta> ;
+          s = beta3 * s + (1 - beta3) * eta * d**2 * g ;
+          m = beta * m + (1 - beta) * d * g ; v = beta2 * v + (1 - beta2) * d**2 * g**2 ;
+          d_next = max(d, r / ||s||_1) ;
+          theta = theta - eta * d * m / (sqrt(v) + d_next * epsilon) ; d = d_next``
 
     learning_rate : float > 0 or "auto", default="auto"
         Initial step size ``eta``. "auto" derives it from the data, in the
@@ -40,8 +52,8 @@ default="adam"
         estimate of the Gram matrix's largest eigenvalue for full batches, the
         largest row norm for single samples); ``1 / ((1 - beta) L)`` for
         full-batch momentum and nesterov, ``1 / L`` for them on smaller batches;
-        for adam, adamax and amsgrad, whose steps have the same length whatever
-        the gradient's scale,
+        for adam, adamax, amsgrad and nadam, whose steps have the same length
+        whatever the gradient's scale,
         the median coordinate of the first safe gradient step ``|grad J(0)| / L``
         (with the full-batch ``L``, whatever ``batch_size``; coordinates that
         are zero up to rounding left out); for rmsprop, which lacks bias
@@ -49,7 +61,8 @@ default="adam"
         adagrad, whose step ``t`` is about ``a / sqrt(t)`` long, adam's times
         ``sqrt(T)``: ``T`` is 30 epochs of steps, or 1000 full-batch steps; for
         adadelta, the step whose median first step is adam's; for
-        schedule_free_sgd, plain steps' ``1 / L``. Details
+        schedule_free_sgd, plain steps' ``1 / L``; for prodigy, which
+        estimates its step's length itself, 1 (``eta`` multiplies ``d``). Details
         in the user guide. The value used is ``learning_rate_``.
     schedule : {"auto", "constant", "invscaling", "adaptive"}, default="auto"
         How the step evolves. "constant": fixed; "invscaling":
@@ -61,7 +74,9 @@ default="adam"
         ``batch_size >= n_samples``: a deterministic step needs no decay) and
         for schedule_free_sgd (its model, a mean of its iterates, needs
         none), "adaptive" otherwise (noisy steps must
-        shrink to converge).
+        shrink to converge); for full-batch nadam it also divides the step
+        when the step nears the limit beyond which NAdam's steps turn unstable
+        on the objective's curvature.
         "adaptive" acts on the stopping rule's
         checks, which ``tol=None`` turns off: for a fixed budget of a few
         epochs on large data, "invscaling" gets much closer to the optimum.
@@ -69,17 +84,19 @@ default="adam"
         Exponent of the "invscaling" schedule.
     beta : float in [0, 1), default=0.9
         Decay of the first moment (the velocity of momentum and nesterov, the
-        ``m`` of adam, adamax and amsgrad), or the weight of ``x`` in
+        ``m`` of adam, adamax, amsgrad, nadam and prodigy), or the weight of ``x`` in
         schedule-free's ``y``.
     beta2 : float in [0, 1), default=0.999
-        Decay of the second moment ``s`` (rmsprop, adam, amsgrad,
-        adadelta, whose ``u`` decays at the same rate) or
+        Decay of the second moment ``s`` (rmsprop, adam, amsgrad, nadam,
+        adadelta, whose ``u`` decays at the same rate; prodigy's ``v``, and
+        its ``r`` and ``s`` at ``sqrt(beta2)``) or
         of adamax's ``u``;
         adagrad sums its ``s`` without decay.
     epsilon : float > 0, default=1e-8
-        Added to ``sqrt(s)`` (rmsprop, adagrad), ``sqrt(s_hat)`` (adam),
+        Added to ``sqrt(s)`` (rmsprop, adagrad), ``sqrt(s_hat)`` (adam,
+        nadam),
         ``sqrt(s_max / (1 - beta2**t))`` (amsgrad), ``|g|`` (adamax), or
-        inside both roots (adadelta).
+        inside both roots (adadelta); times ``d`` to ``sqrt(v)`` (prodigy).
     batch_size : int >= 1 or "auto", default="auto"
         Samples per step for every optimizer but "batch" and "sgd". "auto" is
         32, except on sparse input for the rules other than "minibatch",

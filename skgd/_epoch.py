@@ -17,7 +17,7 @@ from numba import prange
 
 from ._jit import njit
 from ._losses import l2_penalty, loss_row
-from ._optimizers import step_constants, with_rule
+from ._optimizers import no_estimate, step_constants, with_rule
 from ._precondition import model_coefficient, solver_coordinate_gradient, solver_gradient
 from ._prefetch import ROWS_AHEAD, prefetch_row
 from ._rows import is_dask_array, prefetch_sample, row_axpy, row_dot
@@ -75,7 +75,9 @@ def step_parameters(theta, model, grad, state, data_scale, shift, inverse_scale,
     instead of one per stage: on wide data the parameters outgrow the caches.
     Each rule gets its own copy of the loop (``_step_pass`` given the rule's
     step function by ``_optimizers.with_rule``), which the compiler vectorizes
-    and which holds that rule alone.
+    and which holds that rule alone. A rule whose steps share an estimate
+    reduced over every coordinate (Prodigy's ``d``) makes its estimate in a
+    pass of its own before (``_step_pass``'s ``estimate``).
     """
     arguments = (theta, model, grad, state, data_scale, shift, inverse_scale, l2, fit_intercept,
                  eta, step_constants(t, beta, beta2, epsilon), average, n_averaged)  # fmt: skip
@@ -83,10 +85,15 @@ def step_parameters(theta, model, grad, state, data_scale, shift, inverse_scale,
 
 
 @njit(cache=True, nogil=True, fastmath=FAST_MATH, inline="always")
-def _step_pass(step, arguments):
-    """``step_parameters`` for one rule's ``step`` (``_optimizers``), its ``arguments`` packed."""
+def _step_pass(step, arguments, estimate=no_estimate):
+    """``step_parameters`` for one rule's ``step`` (``_optimizers``), its ``arguments`` packed.
+
+    The rule's ``estimate`` first gives the step's constants (``_optimizers``),
+    reading the gradient as this pass computes it (``_gradient_at``).
+    """
     (theta, model, grad, state, data_scale, shift, inverse_scale, l2, fit_intercept, eta,
      constants, average, n_averaged) = arguments  # fmt: skip
+    constants = estimate(theta, _gradient_at, arguments, state, eta, constants)
     n_outputs, n_params = theta.shape
     n_features = n_params - 1
     weight_of_step = 1.0 / n_averaged if n_averaged > 0 else 0.0
@@ -113,6 +120,19 @@ def _step_pass(step, arguments):
                 theta[k, n_features] - average[k, n_features]
             ) * weight_of_step
     return l2 * squares
+
+
+@njit(cache=True, nogil=True, fastmath=FAST_MATH, inline="always")
+def _gradient_at(arguments, k, j):
+    """The gradient ``_step_pass`` computes for coordinate ``(k, j)``, before its step."""
+    (theta, model, grad, _, data_scale, shift, inverse_scale, l2, fit_intercept, _, _, _,
+     _) = arguments  # fmt: skip
+    n_features = theta.shape[1] - 1
+    intercept_gradient = grad[k, n_features] * data_scale
+    if j == n_features:
+        return intercept_gradient if fit_intercept else 0.0
+    return solver_coordinate_gradient(grad[k, j] * data_scale, shift[j], intercept_gradient,
+                                      model[k, j], l2, inverse_scale[j])  # fmt: skip
 
 
 # Full batches of at least two blocks of rows are summed block by block on all

@@ -18,18 +18,28 @@ per name in the rule's ``RULES`` line, zero before the first step). The
 symbols follow the formulas: ``eta`` is the step size (the estimators'
 ``learning_rate``); ``h`` the step's ``Constants``: ``beta`` the first-moment
 decay, ``beta2`` the second-moment decay, ``epsilon`` the denominator guard,
-the bias corrections of the 1-based step number ``t`` and ``1 / t``.
+the bias corrections of the 1-based step number ``t``, ``1 / t``, and
+Prodigy's ``d`` and ``d_next``.
 
 Most rules step the model itself: ``theta`` is the model (in the solver's
 coordinates). A rule whose ``RULES`` line names a ``model`` array (Schedule-Free)
 takes its gradients at ``theta`` but reports another point, that state array;
 its arrays named in ``start`` begin at the parameters instead of zero
 (``start_state``).
+
+A rule whose step shares a quantity reduced over every coordinate (Prodigy's
+estimate ``d``) also has an ``*_estimate(theta, gradient_at, arguments, state,
+eta, h)``, run once before the pass over the parameters: it reads the step's
+gradient through ``gradient_at(arguments, k, j)`` (the pass's own solver
+gradient of coordinate ``(k, j)``), updates its state and returns the step's
+``Constants`` with its estimate; ``with_rule`` hands it to the pass with the
+step. The other rules estimate nothing (``no_estimate``), which compiles away.
 """
 
 import math
 from typing import NamedTuple
 
+import numpy as np
 from scipy import sparse
 
 from ._jit import njit
@@ -44,16 +54,19 @@ ADAGRAD = 6
 AMSGRAD = 7
 ADADELTA = 8
 SCHEDULE_FREE_SGD = 9
+NADAM = 10
+PRODIGY = 11
 
 # How learning_rate="auto" picks a rule's step (``_step_size``): 1 / L for plain
 # gradient steps; momentum's; a length for the steps that move every coordinate
 # by about eta whatever the gradient's scale (the median first step; RMSprop's
 # without bias correction); a length spread over the fit for AdaGrad, whose
 # steps shrink as its sums of squares grow; a factor for AdaDelta, whose step has
-# no unit of length (its first is about sqrt(epsilon / (1 - beta2)) per unit of eta).
-PLAIN, VELOCITY, LENGTH, UNCORRECTED_LENGTH, ACCUMULATED_LENGTH, UNIT_FREE_LENGTH = (
+# no unit of length (its first is about sqrt(epsilon / (1 - beta2)) per unit of eta);
+# a multiplier, 1, for Prodigy, which estimates its step's length itself.
+PLAIN, VELOCITY, LENGTH, UNCORRECTED_LENGTH, ACCUMULATED_LENGTH, UNIT_FREE_LENGTH, MULTIPLIER = (
     "plain", "velocity", "length", "uncorrected length", "accumulated length",
-    "unit-free length",
+    "unit-free length", "multiplier",
 )  # fmt: skip
 
 
@@ -69,6 +82,11 @@ class Rule(NamedTuple):
     rule's checks), or None when the model is the iterate ``theta`` where the
     gradients are taken. ``start``: names of the state arrays that start at
     the parameters where the fit starts, rather than at zero (``start_state``).
+    ``stability_limit``: for rules whose steps scale the gradient by
+    ``effective_steps``, a function of ``beta`` that bounds the largest
+    eigenvalue of ``D^(1/2) H D^(1/2)`` (``D`` those steps, ``H`` the
+    objective's Hessian) below which its steps on a quadratic are stable; None
+    when the adaptive schedule need not watch it.
     """
 
     state: tuple
@@ -76,6 +94,22 @@ class Rule(NamedTuple):
     sparse_epoch: bool = False
     model: str | None = None
     start: tuple = ()
+    stability_limit: object = None
+
+
+def nadam_stability_limit(beta):
+    """NAdam's steps on a quadratic of curvature ``lambda`` with a fixed ``s``: stable below this.
+
+    With ``a`` the step ``effective_steps`` gives, ``k = a * lambda * (1 - beta)``
+    and ``(u, m)`` the coordinate and its moment (bias corrections near 1), a step
+    is linear with trace ``(1 + beta) (1 - k)`` and determinant ``beta (1 - k)``:
+    its eigenvalues stay inside the unit circle while
+    ``k < 2 (1 + beta) / (1 + 2 beta)``. Near ``k = 1`` both are close to zero, so
+    the stiffest direction is damped to rounding noise before ``s``, which
+    forgets the larger gradients of the start, lets ``a`` cross this limit; its
+    growth then starts from that noise.
+    """
+    return 2.0 * (1.0 + beta) / ((1.0 + 2.0 * beta) * (1.0 - beta))
 
 
 #: rule -> its state, automatic step, sparse epoch, model and starting arrays
@@ -89,9 +123,13 @@ RULES = {
     ADAGRAD: Rule(("s",), ACCUMULATED_LENGTH),
     AMSGRAD: Rule(("m", "s", "s_max"), LENGTH),
     ADADELTA: Rule(("s", "u"), UNIT_FREE_LENGTH),
+    NADAM: Rule(("m", "s"), LENGTH, stability_limit=nadam_stability_limit),
     # Schedule-Free: gradients at theta = y, the model is the average x; every
     # step moves every coordinate (y mixes x and z), so no just-in-time sparse epoch.
     SCHEDULE_FREE_SGD: Rule(("z", "x"), PLAIN, model="x", start=("z", "x")),
+    # Prodigy: x0 is where the fit starts; its global d and r, two numbers, are
+    # the first two entries of the last array (see prodigy_estimate).
+    PRODIGY: Rule(("m", "v", "s", "x0", "d, r"), MULTIPLIER, start=("x0",)),
 }
 
 # Batching of a preset: every sample per step, one sample per step, or
@@ -114,6 +152,8 @@ PRESETS = {
     "amsgrad": (AMSGRAD, MINI_BATCH),
     "adadelta": (ADADELTA, MINI_BATCH),
     "schedule_free_sgd": (SCHEDULE_FREE_SGD, MINI_BATCH),
+    "nadam": (NADAM, MINI_BATCH),
+    "prodigy": (PRODIGY, MINI_BATCH),
 }
 
 
@@ -123,6 +163,10 @@ def _rules_where(condition):
 
 #: rules whose step length does not scale with the gradient
 ADAPTIVE_RULES = _rules_where(lambda rule: rule.automatic_step not in (PLAIN, VELOCITY))
+#: rules whose automatic step is read off the objective's gradient where the fit starts
+FIRST_GRADIENT_RULES = _rules_where(
+    lambda rule: rule.automatic_step not in (PLAIN, VELOCITY, MULTIPLIER)
+)
 #: rules with a velocity (``state[0]``) and the steps of plain gradient descent
 MOMENTUM_RULES = _rules_where(lambda rule: rule.automatic_step == VELOCITY)
 #: rules whose step is the gradient times the step size (its automatic value ``1 / L``)
@@ -131,6 +175,8 @@ PLAIN_STEP_RULES = _rules_where(lambda rule: rule.automatic_step in (PLAIN, VELO
 SPARSE_RULES = _rules_where(lambda rule: rule.sparse_epoch)
 #: rules whose model is one of their state arrays, not the iterate (``Rule.model``)
 MODEL_IN_STATE_RULES = _rules_where(lambda rule: rule.model is not None)
+#: rules whose full-batch steps the adaptive schedule keeps stable (``Rule.stability_limit``)
+STABILITY_LIMITED_RULES = _rules_where(lambda rule: rule.stability_limit is not None)
 
 
 def state_size(optimizer):
@@ -153,6 +199,16 @@ def reported_point(rule, theta, state):
     """The model of ``rule`` in the solver's coordinates: ``theta``, or its ``model`` array."""
     name = RULES[rule].model
     return theta if name is None else state[RULES[rule].state.index(name)]
+
+
+def effective_steps(rule, state, eta, t, beta2, epsilon):
+    """The step each coordinate's gradient is scaled by, ``eta / (sqrt(s_hat) + epsilon)``.
+
+    ``s_hat = s / (1 - beta2^t)``, for the rules with a ``stability_limit``,
+    whose ``state`` holds ``s``.
+    """
+    s = state[RULES[rule].state.index("s")]
+    return eta / (np.sqrt(s / (1.0 - beta2**t)) + epsilon)
 
 
 def is_full_batch(batch, n_samples):
@@ -198,12 +254,16 @@ class Constants(NamedTuple):
     m_correction: float  # 1 - beta^t
     s_correction: float  # 1 - beta2^t
     average_weight: float  # 1 / t
+    next_m_correction: float  # 1 - beta^(t + 1)
+    d: float  # Prodigy's estimate before the step (prodigy_estimate); 1 for the other rules
+    d_next: float  # and after it
 
 
 @njit(cache=True, inline="always")
 def step_constants(t, beta, beta2, epsilon):
     """``Constants`` of the 1-based step ``t``."""
-    return Constants(beta, beta2, epsilon, 1.0 - beta**t, 1.0 - beta2**t, 1.0 / t)
+    return Constants(beta, beta2, epsilon, 1.0 - beta**t, 1.0 - beta2**t, 1.0 / t,
+                     1.0 - beta ** (t + 1), 1.0, 1.0)  # fmt: skip
 
 
 # The plain and velocity rules are also written for one coordinate's scalars:
@@ -344,6 +404,21 @@ def adadelta_step(theta, g, state, k, j, eta, h):
 
 
 @njit(cache=True, inline="always")
+def nadam_step(theta, g, state, k, j, eta, h):
+    """NAdam (Dozat, 2016), as optax's ``nadam``: Adam with a look-ahead first moment.
+
+    ``m = beta * m + (1 - beta) * g ; s = beta2 * s + (1 - beta2) * g^2 ;
+    m_bar = beta * m / (1 - beta^(t+1)) + (1 - beta) * g / (1 - beta^t) ;
+    theta = theta - eta * m_bar / (sqrt(s / (1 - beta2^t)) + epsilon)``.
+    """
+    m = h.beta * state[0, k, j] + (1.0 - h.beta) * g
+    s = h.beta2 * state[1, k, j] + (1.0 - h.beta2) * g * g
+    state[0, k, j], state[1, k, j] = m, s
+    m_bar = h.beta * m / h.next_m_correction + (1.0 - h.beta) * g / h.m_correction
+    return theta - eta * m_bar / (math.sqrt(s / h.s_correction) + h.epsilon)
+
+
+@njit(cache=True, inline="always")
 def schedule_free_average(z, state, k, j, h):
     """Schedule-Free's averaging of the new ``z`` (``state`` holds ``z``, then ``x``): ``y``.
 
@@ -364,6 +439,68 @@ def schedule_free_sgd_step(theta, g, state, k, j, eta, h):
     return schedule_free_average(state[0, k, j] - eta * g, state, k, j, h)
 
 
+# Prodigy's first estimate of the distance to the optimum, as in ProdigyReference.
+PRODIGY_D0 = 1e-6
+
+
+@njit(cache=True, inline="always")
+def prodigy_estimate(theta, gradient_at, arguments, state, eta, h):
+    """Prodigy's estimate of ``d`` (Mishchenko & Defazio, 2023): the step's ``Constants``.
+
+    With ``state`` holding ``m, v, s, x0`` and ``(d, r)`` (``d`` 0 before the
+    first step, read as ``d0 = 1e-6``), ``beta3 = sqrt(beta2)`` and ``g`` the
+    step's gradient, over every coordinate (intercepts included)::
+
+        r = beta3 * r + (1 - beta3) * eta * d^2 * <g, x0 - theta> ;
+        s = beta3 * s + (1 - beta3) * eta * d^2 * g ;
+        d_next = max(d, r / ||s||_1)
+
+    (``d`` is kept while ``||s||_1 = 0``, when every gradient so far was 0).
+    ``ProdigyReference`` adds both terms times ``1 / ((1 - beta3) * d0)``,
+    which cancels in ``r / ||s||_1``. ``prodigy_step`` then steps with
+    ``d`` and ``d_next``.
+    """
+    d = max(state[4, 0, 0], PRODIGY_D0)
+    beta3 = math.sqrt(h.beta2)
+    weight = (1.0 - beta3) * eta * d * d
+    inner = 0.0
+    s_norm = 0.0
+    n_outputs, n_params = theta.shape
+    for k in range(n_outputs):
+        for j in range(n_params):
+            g = gradient_at(arguments, k, j)
+            inner += g * (state[3, k, j] - theta[k, j])
+            s = beta3 * state[2, k, j] + weight * g
+            state[2, k, j] = s
+            s_norm += abs(s)
+    r = beta3 * state[4, 0, 1] + weight * inner
+    d_next = max(d, r / s_norm) if s_norm > 0.0 else d
+    state[4, 0, 0], state[4, 0, 1] = d_next, r
+    return Constants(h.beta, h.beta2, h.epsilon, h.m_correction, h.s_correction,
+                     h.average_weight, h.next_m_correction, d, d_next)  # fmt: skip
+
+
+@njit(cache=True, inline="always")
+def prodigy_step(theta, g, state, k, j, eta, h):
+    """Prodigy, Adam's form (Mishchenko & Defazio, 2023, ``ProdigyReference``).
+
+    With ``d`` and ``d_next`` of ``prodigy_estimate`` (no bias correction)::
+
+        m = beta * m + (1 - beta) * d * g ; v = beta2 * v + (1 - beta2) * d^2 * g^2 ;
+        theta = theta - eta * d * m / (sqrt(v) + d_next * epsilon)
+    """
+    m = h.beta * state[0, k, j] + (1.0 - h.beta) * h.d * g
+    v = h.beta2 * state[1, k, j] + (1.0 - h.beta2) * h.d * h.d * g * g
+    state[0, k, j], state[1, k, j] = m, v
+    return theta - eta * h.d * m / (math.sqrt(v) + h.d_next * h.epsilon)
+
+
+@njit(cache=True, inline="always")
+def no_estimate(theta, gradient_at, arguments, state, eta, h):
+    """The ``*_estimate`` of a rule whose steps share nothing but ``h``: ``h``."""
+    return h
+
+
 # A pass receives its rule's step as an argument, so each copy of the pass
 # holds one rule only and is vectorized for it; an ``if`` on the rule inside
 # the pass compiled every rule into every copy (two rules more made a first
@@ -372,7 +509,7 @@ def schedule_free_sgd_step(theta, g, state, k, j, eta, h):
 # compilation), hence one line per rule here.
 @njit(cache=True, inline="always")
 def with_rule(rule, step_pass, arguments):
-    """``step_pass(<the rule's step>, arguments)``."""
+    """``step_pass(<the rule's step>, arguments[, <the rule's estimate>])``."""
     if rule == GRADIENT_DESCENT:
         return step_pass(gradient_descent_step, arguments)
     if rule == MOMENTUM:
@@ -393,4 +530,8 @@ def with_rule(rule, step_pass, arguments):
         return step_pass(adadelta_step, arguments)
     if rule == SCHEDULE_FREE_SGD:
         return step_pass(schedule_free_sgd_step, arguments)
+    if rule == NADAM:
+        return step_pass(nadam_step, arguments)
+    if rule == PRODIGY:
+        return step_pass(prodigy_step, arguments, prodigy_estimate)
     raise ValueError("a rule of RULES without its line in with_rule")

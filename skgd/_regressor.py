@@ -6,6 +6,7 @@ from sklearn.base import RegressorMixin, _fit_context
 from ._base import BaseGD
 from ._docstrings import COMMON_ATTRIBUTES, COMMON_PARAMETERS
 from ._losses import SQUARED_ERROR
+from ._rows import by_row_chunks
 
 
 class GDLinearRegressor(RegressorMixin, BaseGD):
@@ -144,6 +145,7 @@ class GDLinearRegressor(RegressorMixin, BaseGD):
             return theta[..., 0, :-1], theta[..., 0, -1]
         return theta[..., :-1], theta[..., -1]
 
+    @by_row_chunks
     def predict(self, X):
         """Predict with the linear model.
 

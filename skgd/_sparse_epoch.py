@@ -131,6 +131,13 @@ class RecordsCache:
 
     def __init__(self):
         self._key, self._records = None, None
+        self._columns = None
+
+    def columns(self, indices, theta, state):
+        """The features whose coordinates the fit steps: ``stepped_columns`` at its first epoch."""
+        if self._columns is None:
+            self._columns = stepped_columns(indices, theta, state)
+        return self._columns
 
     def get(self, inverse_scale, l2, alpha, beta, rule, n_outputs, averaging):
         momentum, nesterov = rule in MOMENTUM_RULES, rule == NESTEROV
@@ -144,13 +151,31 @@ class RecordsCache:
         return self._records
 
 
+def stepped_columns(indices, theta, state):
+    """The features some row has a value for, or whose coefficient or velocity is not zero.
+
+    Any other coordinate has the gradient ``q * theta = 0`` at every step: it
+    stays zero, and so does its share in the average and the penalty. Text
+    hashed into 2^18 columns reads about a quarter of them: the epoch's passes
+    over the features (loading the state, the last catch-up, storing the state
+    back) skip the rest. ``indices`` are the CSR's column indices; computed once
+    per fit, since a zero coordinate of an unread feature stays zero.
+    """
+    n_features = theta.shape[1] - 1
+    stepped = np.bincount(indices, minlength=n_features) > 0
+    stepped |= np.any(theta[:, :-1] != 0.0, axis=0)
+    if state.size:
+        stepped |= np.any(state[..., :-1] != 0.0, axis=(0, 1))
+    return np.flatnonzero(stepped)
+
+
 @njit(cache=True, nogil=True)
-def _load_state(records, theta, state, average, n_averaged, momentum):
+def _load_state(records, theta, state, average, n_averaged, momentum, columns):
     """Each feature's coefficients (velocities, average's sums) into its record, no step taken."""
     n_outputs = theta.shape[0]
     at = MOMENTUM_CONSTANTS if momentum else PLAIN_CONSTANTS
     sums = records.shape[1] - n_outputs
-    for j in range(records.shape[0]):
+    for j in columns:
         records[j, LAST] = 0.0
         records[j, BATCH] = -1.0
         for k in range(n_outputs):
@@ -163,8 +188,10 @@ def _load_state(records, theta, state, average, n_averaged, momentum):
 
 
 @njit(cache=True, nogil=True)
-def _catch_up_all(records, steps, eigenvalues, alpha, beta, l2, momentum, nesterov, averaging):
-    """Apply every feature's idle steps up to ``steps``; return ``sum_j sum_k sum_m W_kj,m^2``.
+def _catch_up_all(records, steps, eigenvalues, alpha, beta, l2, momentum, nesterov, averaging,
+                  columns):  # fmt: skip
+    """Apply the idle steps of the features ``columns`` up to ``steps``; return
+    ``sum_j sum_k sum_m W_kj,m^2``.
 
     The epoch's loops over a batch's non-zeros repeat this loop's body for one
     feature, written out: a compiled function that takes an array, inlined or
@@ -176,7 +203,7 @@ def _catch_up_all(records, steps, eigenvalues, alpha, beta, l2, momentum, nester
     )
     sums_at = records.shape[1] - n_outputs
     squares = 0.0
-    for j in range(records.shape[0]):
+    for j in columns:
         n = int(steps - records[j, LAST])
         if n > 0 and momentum:
             records[j, LAST] = steps
@@ -275,6 +302,7 @@ def run_sparse_epoch(
     n_averaged,
     records,
     eigenvalues,
+    columns,
 ):
     """``run_epoch`` on a CSR ``X`` (``(data, indices, indptr)``), just in time.
 
@@ -282,7 +310,7 @@ def run_sparse_epoch(
     0, ``path``, ``step_losses`` and ``last_gradient`` empty (``runs_sparse``), and
     ``beta2``, ``epsilon`` unused; ``state`` is empty or holds the velocity.
     ``records`` and ``eigenvalues`` are ``feature_records`` of this epoch's step and penalty:
-    their state is overwritten.
+    their state is overwritten. Only the coordinates of ``columns`` (``stepped_columns``) move.
     """
     data, indices, indptr = X
     n_rows = order.shape[0]
@@ -291,7 +319,7 @@ def run_sparse_epoch(
     mean_weight = mean_weight_of(sample_weight)
     momentum, nesterov = rule in MOMENTUM_RULES, rule == NESTEROV
     averaging = n_averaged > 0
-    _load_state(records, theta, state, average, n_averaged, momentum)
+    _load_state(records, theta, state, average, n_averaged, momentum, columns)
     at = MOMENTUM_CONSTANTS if momentum else PLAIN_CONSTANTS
     grad_at = at + n_outputs
     velocity_at = at + 2 * n_outputs
@@ -322,8 +350,8 @@ def run_sparse_epoch(
         last_penalty = 0.0
         if last_batch:
             squares_before += _catch_up_all(records, steps, eigenvalues, alpha, beta, l2,
-                                            momentum, nesterov, averaging)  # fmt: skip
-            for j in range(n_features):
+                                            momentum, nesterov, averaging, columns)  # fmt: skip
+            for j in columns:
                 for k in range(n_outputs):
                     coefficient = records[j, at + k] * records[j, SCALE]
                     last_penalty += coefficient * coefficient
@@ -414,7 +442,7 @@ def run_sparse_epoch(
         if last_batch:
             epoch_loss += (stop - start) * mean_weight * l2 * last_penalty
     squares = _catch_up_all(records, steps, eigenvalues, alpha, beta, l2, momentum, nesterov,
-                            averaging)  # fmt: skip
+                            averaging, columns)  # fmt: skip
     if not last_batch:  # else these idle steps are the last batch's, counted whole
         squares_before += squares
     epoch_loss += batch_size * mean_weight * l2 * squares_before
@@ -422,7 +450,7 @@ def run_sparse_epoch(
     if averaging:
         n_averaged += steps
     for k in range(n_outputs):  # the state back from the records (loops compile quickly)
-        for j in range(n_features):
+        for j in columns:
             theta[k, j] = records[j, at + k]
             if momentum:
                 state[0, k, j] = records[j, velocity_at + k]

@@ -24,7 +24,7 @@ amplifies the noise as a plain step of ``eta`` would (10 / L_b diverged on
 
 Nesterov's look-ahead steps are momentum's, and take momentum's step.
 
-RMSprop, Adam, AdaMax and AMSGrad move every coordinate by about
+RMSprop, Adam, AdaMax, AMSGrad and NAdam move every coordinate by about
 ``eta`` per step whatever the gradient's scale, so their step is a length,
 read off the first safe gradient step from zero, ``|grad J(0)| / L``
 (coordinates with a zero gradient left out):
@@ -38,7 +38,10 @@ read off the first safe gradient step from zero, ``|grad J(0)| / L``
   long, shrinking to ``eta`` as ``s`` fills. It takes ``sqrt(1 - beta2)`` times
   the largest coordinate, so that no first step is longer than plain gradient
   descent's;
-* AdaMax and AMSGrad take Adam's step (their first step is ``eta`` long too);
+* AdaMax and AMSGrad take Adam's step (their first step is ``eta`` long too),
+  and so does NAdam, as Adam with a look-ahead moment, although its first
+  step is ``1 + beta / (1 + beta)`` times as long (1.47 with the default
+  ``beta``: the look-ahead adds the next step's share of ``g``);
 * AdaDelta's step has no unit of length: its first step is
   ``eta * g sqrt(epsilon) / sqrt((1 - beta2) g^2 + epsilon)``, about
   ``eta * sqrt(epsilon / (1 - beta2))`` (3e-3 with the defaults, and
@@ -56,6 +59,10 @@ read off the first safe gradient step from zero, ``|grad J(0)| / L``
   only makes the sums grow until the step is stable: ``T = 30`` ended
   2e-3 above the optimum, ``T`` from 300 to 30,000 all within 5e-5).
 
+Prodigy estimates the length of its steps itself (its ``d``, an estimate of
+the distance to the optimum): ``eta`` only multiplies that estimate, and
+takes the value its authors leave it at, 1.
+
 The adaptive schedule then shrinks either step as the fit settles.
 """
 
@@ -66,6 +73,7 @@ from ._optimizers import (
     ACCUMULATED_LENGTH,
     ADAPTIVE_RULES,
     MOMENTUM_RULES,
+    MULTIPLIER,
     PLAIN_STEP_RULES,
     RULES,
     UNCORRECTED_LENGTH,
@@ -249,10 +257,12 @@ def auto_learning_rate(
     """Step size for ``learning_rate="auto"`` (see the module docstring).
 
     ``gradient`` is the objective's gradient where training starts, in the
-    solver's coordinates (used by the rules of ``ADAPTIVE_RULES``). ``chunked``: ``X`` is a
-    chunk of ``partial_fit``, whose full batches are noisy too (momentum takes
-    the noisy form of its step).
+    solver's coordinates (used by the rules of ``FIRST_GRADIENT_RULES``).
+    ``chunked``: ``X`` is a chunk of ``partial_fit``, whose full batches are
+    noisy too (momentum takes the noisy form of its step).
     """
+    if RULES[rule].automatic_step == MULTIPLIER:
+        return 1.0  # Prodigy: eta multiplies the step it estimates
     n_samples = X.shape[0]
     c = curvature_bound(loss, n_outputs)
     # The penalty's curvature in the solver's coordinates is 2 l2 / sigma_j^2.
@@ -281,7 +291,7 @@ def auto_learning_rate(
     if automatic_step == UNCORRECTED_LENGTH:
         # Without bias correction its first step is eta / sqrt(1 - beta2) long.
         return float(np.max(first_step)) * np.sqrt(1.0 - beta2)
-    length = float(np.median(first_step))  # Adam, AdaMax, AMSGrad: a first step eta long
+    length = float(np.median(first_step))  # Adam, AdaMax, AMSGrad, NAdam
     if automatic_step == UNIT_FREE_LENGTH:
         # AdaDelta's first step per unit of eta: g sqrt(eps) / sqrt((1 - beta2) g^2 + eps)
         g = first_step * smoothness

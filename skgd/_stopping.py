@@ -24,6 +24,17 @@ done only when a cheap signal says the fit may be done:
   estimators' ``average`` the average is the user's, from its first step on:
   it is certified as it is, never restarted nor traded for the iterate.
 
+A full-batch fit of a rule with a ``stability_limit`` (NAdam) under the
+adaptive schedule also divides its step when the steps near that limit on the
+last Hessian formed (``STABILITY_MARGIN``): as the gradient vanishes, its
+second moment forgets the larger gradients of the start and the step it
+scales the gradient by grows without bound. Past the limit the stiffest
+direction, damped to rounding noise before, grows from that noise by a
+factor each step: the fit's path then depends on rounding (a weighted fit and
+one on repeated rows, equal up to rounding, part, and their adaptive steps
+move them apart in directions the data does not see) and the objective rises
+a thousandfold before the plateau the schedule waits for.
+
 Fits that cannot be certified stop on the plateau alone: early stopping
 (which watches the validation loss), and models too large for the exact
 Hessian, whose gap is then estimated once, at the end, by conjugate gradients
@@ -47,6 +58,11 @@ RETUNE_RISE = 1.5
 # Noisy steps raise their step at most this much at a time: a longer step
 # also raises their noise, which the next check measures.
 GENTLE = 2.0
+
+# A full-batch step whose largest scaled curvature reaches this fraction of its
+# rule's stability limit is divided (power iteration estimates it from below,
+# within a few percent).
+STABILITY_MARGIN = 0.9
 
 # What the training loop does after an epoch: go on; stop; start averaging the
 # iterates from here; continue from the average with a new average (after a
@@ -89,6 +105,10 @@ class Stopping:
         Halves a raised step whose objective went up.
     estimator : MatrixFreeCertifier or None
         Without a certifier: estimates the gap where the fit ended (``estimate``).
+    step_stability : callable or None
+        ``step_stability(certifier)``: the largest curvature the current steps
+        scale, as a fraction of the rule's stability limit; None for rules
+        without one.
     fixed_average : bool
         The model is the average the user asked for (``average``), which the
         rule certifies: it never adopts the last iterate nor restarts the
@@ -97,7 +117,8 @@ class Stopping:
 
     def __init__(self, tol, patience, certifier, full_batch, reduce_step, restore_step,
                  loss_scale, deterministic=False, retune_step=None,
-                 back_off_step=None, estimator=None, fixed_average=False):  # fmt: skip
+                 back_off_step=None, estimator=None, step_stability=None,
+                 fixed_average=False):  # fmt: skip
         self.tol = tol
         self.patience = patience
         self.certifier = certifier
@@ -107,6 +128,7 @@ class Stopping:
         self.retune_step = retune_step
         self.back_off_step = back_off_step
         self.estimator = estimator
+        self.step_stability = step_stability
         self.fixed_average = fixed_average
         self._loss_at_retune = None  # the objective when the step was last raised
         self._epochs = 0
@@ -139,6 +161,7 @@ class Stopping:
         if self.certifier is None:
             return self._uncertified(stalled)
         self._watch_retuned_step(loss)
+        self._keep_steps_stable()
         if self.full_batch and self._screen(loss, gradient) and self.check(model):
             return STOP
         if self.full_batch and self.reduce_step is None:
@@ -171,6 +194,14 @@ class Stopping:
         self.back_off_step()
         self.retune_step = None  # the curvature is not what it seemed: keep this step
         self._loss_at_retune = None
+
+    def _keep_steps_stable(self):
+        """Divide a full-batch step that nears its rule's stability limit (module docstring)."""
+        if not (self.full_batch and self.reduce_step is not None and self.step_stability
+                and self.certifier.has_hessian):  # fmt: skip
+            return
+        if self.step_stability(self.certifier) >= STABILITY_MARGIN:
+            self.reduce_step(False)
 
     def _uncertified(self, stalled):
         if not stalled:

@@ -93,3 +93,47 @@ def test_default_stopping_waits_for_full_batch_softmax_to_settle(optimizer):
         return log_loss(y, m.predict_proba(X)) + alpha * np.sum(m.coef_**2)
 
     assert objective(model) <= objective(reference) * (1 + rtol)
+
+
+def _lbfgs_optimum(X, y, alpha, logistic):
+    """Minimum of mean loss + alpha ||w||^2 (intercept unpenalized), by scipy's L-BFGS-B."""
+    from scipy.optimize import minimize
+    from scipy.special import expit, log_expit
+
+    A = np.hstack([X, np.ones((X.shape[0], 1))])
+
+    def objective_and_gradient(theta):
+        z = A @ theta
+        w = theta[:-1]
+        if logistic:  # y in {0, 1}
+            value = -np.mean(y * log_expit(z) + (1 - y) * log_expit(-z))
+            residual = (expit(z) - y) / len(y)
+        else:
+            value = np.mean((z - y) ** 2)
+            residual = 2 * (z - y) / len(y)
+        gradient = A.T @ residual + np.r_[2 * alpha * w, 0.0]
+        return value + alpha * w @ w, gradient
+
+    result = minimize(objective_and_gradient, np.zeros(A.shape[1]), jac=True, method="L-BFGS-B",
+                      options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 100_000})  # fmt: skip
+    return result.fun
+
+
+@pytest.mark.parametrize("batch_size", ["auto", 100_000])  # mini-batches, full batches
+@pytest.mark.parametrize("optimizer", ["nadam"])
+def test_default_fits_reach_the_lbfgs_optimum(optimizer, batch_size):
+    """No learning_rate given: within 1e-3 (relative) of the optimum of the documented objective."""
+    from skgd import objective
+
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    model = GDLinearRegressor(optimizer=optimizer, batch_size=batch_size, random_state=0)
+    model.fit(X, y)
+    optimum = _lbfgs_optimum(X, y, model.alpha, logistic=False)
+    assert objective(model, X, y) <= optimum * (1 + 1e-3)
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    model = GDClassifier(optimizer=optimizer, batch_size=batch_size, random_state=0).fit(X, y)
+    optimum = _lbfgs_optimum(X, y, model.alpha, logistic=True)
+    assert objective(model, X, y) <= optimum * (1 + 1e-3)

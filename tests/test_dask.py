@@ -4,7 +4,9 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_regression
+from sklearn.exceptions import NotFittedError
 
 from skgd import GDClassifier, GDLinearRegressor
 
@@ -212,3 +214,36 @@ def test_dask_fit_rejects_bad_chunks_like_the_in_memory_fit():
         GDLinearRegressor(optimizer="batch").fit(*_dask_rows(X, y[:-1]))
     with pytest.raises(ValueError, match="early_stopping"):
         GDLinearRegressor(optimizer="batch", early_stopping=True).fit(*_dask_rows(X, y))
+
+
+@pytest.mark.parametrize("problem", ["one target", "two targets", "binary", "three classes"])
+def test_predictions_on_a_dask_array_stay_where_the_chunks_live(problem):
+    """predict & co. of a Dask array are Dask arrays with its row chunks, equal to the
+    in-memory predictions; score reads only the predictions."""
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    X, y = {"one target": lambda: _regression(1), "two targets": lambda: _regression(2),
+            "binary": lambda: _classification(2),
+            "three classes": lambda: _classification(3)}[problem]()  # fmt: skip
+    Estimator = GDClassifier if problem in ("binary", "three classes") else GDLinearRegressor
+    model = Estimator(optimizer="batch", max_iter=20, tol=None).fit(X, y)
+    X_dask = da.from_array(X, chunks=(600, 3))  # column chunks too: rows are joined
+    methods = ["predict"] + (["decision_function", "predict_proba", "predict_log_proba"]
+                             if Estimator is GDClassifier else [])  # fmt: skip
+    with dask.config.set(scheduler="threads"):
+        for name in methods:
+            lazy = getattr(model, name)(X_dask)
+            expected = getattr(model, name)(X)
+            assert isinstance(lazy, da.Array) and lazy.chunks[0] == (600, 600, 600, 600, 100)
+            assert lazy.shape == expected.shape and lazy.dtype == expected.dtype
+            computed = lazy.compute()
+            if expected.dtype.kind in "fc":
+                np.testing.assert_allclose(computed, expected, rtol=1e-12, atol=1e-14)
+            else:
+                np.testing.assert_array_equal(computed, expected)
+        assert model.score(X_dask, y) == pytest.approx(model.score(X, y), rel=1e-12)
+    with pytest.raises(ValueError, match="features"):
+        model.predict(X_dask[:, :4])
+    with pytest.raises(NotFittedError):
+        clone(model).predict(X_dask)

@@ -83,6 +83,13 @@ def adadelta(x, g, state, t):
     return x - ETA * delta
 
 
+def nadam(x, g, state, t):
+    state["m"] = BETA * state["m"] + (1 - BETA) * g
+    state["s"] = BETA2 * state["s"] + (1 - BETA2) * g**2
+    m_bar = BETA * state["m"] / (1 - BETA ** (t + 1)) + (1 - BETA) * g / (1 - BETA**t)
+    return x - ETA * m_bar / (np.sqrt(state["s"] / (1 - BETA2**t)) + EPSILON)
+
+
 def schedule_free(z_step):
     """Schedule-Free around ``z_step(g, state, t)``: x is returned; the gradient is at y."""
 
@@ -93,6 +100,18 @@ def schedule_free(z_step):
         return state["x"]
 
     return rule
+
+
+def prodigy(x, g, state, t):
+    """Mishchenko & Defazio (2023), Adam's form: d is one number, x0 the start."""
+    x0, d = state.setdefault("x0", x), state.setdefault("d", 1e-6)
+    beta3 = np.sqrt(BETA2)
+    state["r"] = beta3 * state.get("r", 0.0) + (1 - beta3) * ETA * d**2 * g @ (x0 - x)
+    state["s"] = beta3 * state["s"] + (1 - beta3) * ETA * d**2 * g
+    state["m"] = BETA * state["m"] + (1 - BETA) * d * g
+    state["v"] = BETA2 * state["v"] + (1 - BETA2) * d**2 * g**2
+    state["d"] = max(d, state["r"] / np.sum(np.abs(state["s"])))
+    return x - ETA * d * state["m"] / (np.sqrt(state["v"]) + state["d"] * EPSILON)
 
 
 BY_HAND = {
@@ -108,6 +127,8 @@ BY_HAND = {
     "amsgrad": amsgrad,
     "adadelta": adadelta,
     "schedule_free_sgd": schedule_free(lambda g, state, t: ETA * g),
+    "nadam": nadam,
+    "prodigy": prodigy,
 }
 
 

@@ -18,7 +18,7 @@ from skgd._epoch import run_epoch
 from skgd._losses import LOGISTIC, SOFTMAX, SQUARED_ERROR
 from skgd._optimizers import GRADIENT_DESCENT, MOMENTUM, NESTEROV, PRESETS
 from skgd._precondition import model_from_solver
-from skgd._sparse_epoch import RecordsCache, run_sparse_epoch
+from skgd._sparse_epoch import RecordsCache, run_sparse_epoch, stepped_columns
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +93,7 @@ def wide_sparse_problem(n_outputs):
     rng = np.random.RandomState(1)
     X = rng.normal(size=(90, 30)) * rng.uniform(0.1, 10.0, size=30)
     X[rng.uniform(size=X.shape) < 0.85] = 0.0
+    X[:, 24:] = 0.0  # features no row has a value for
     labels = rng.randint(n_outputs, size=90)
     return sp.csr_matrix(X), np.eye(n_outputs)[labels] if n_outputs > 1 else labels[:, None] * 1.0
 
@@ -113,6 +114,7 @@ def test_sparse_epoch_takes_the_steps_of_the_dense_epoch(rule, batch_size, loss,
     weights[:10] = 0.0  # zero-weight rows, and with batch_size 1 zero-weight batches
     inverse_scale = rng.uniform(0.2, 3.0, size=X.shape[1])
     start = rng.normal(size=(n_outputs, X.shape[1] + 1))
+    start[:, 24:29] = 0.0  # unread and zero: not stepped; column 29 unread, decaying
     if not fit_intercept:
         start[:, -1] = 0.0
     results = []
@@ -122,6 +124,10 @@ def test_sparse_epoch_takes_the_steps_of_the_dense_epoch(rule, batch_size, loss,
             records = RecordsCache().get(inverse_scale, 0.3, 0.05, 0.9, rule, n_outputs, averaging)
         theta = start.copy()
         state = 0.1 * start[None] if rule != GRADIENT_DESCENT else np.empty((0, *start.shape))
+        if kernel is run_sparse_epoch:
+            columns = stepped_columns(X.indices, theta, state)
+            assert list(columns) == [*range(24), 29]
+            records = (*records, columns)
         model = np.empty_like(theta)  # the model of theta, as the kernels keep it
         model_from_solver(theta, np.zeros(X.shape[1]), inverse_scale, model)
         average = start.copy() if averaging else np.empty((0, 0))

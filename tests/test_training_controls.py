@@ -191,9 +191,10 @@ def test_balanced_class_weight_equalizes_classes():
 # -- partial_fit and warm_start ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("optimizer", ["momentum", "adam", "rmsprop"])
+@pytest.mark.parametrize("optimizer", ["momentum", "adam", "rmsprop", "prodigy"])
 def test_partial_fit_keeps_optimizer_state(diabetes, optimizer):
-    """n calls of partial_fit equal fit(max_iter=n): the moments and t_ carry over."""
+    """n calls of partial_fit equal fit(max_iter=n): the moments and t_ carry over (and
+    Prodigy's start x0, estimate d and sums r and s)."""
     X, y = diabetes
     params = dict(optimizer=optimizer, learning_rate=0.5, shuffle=False, schedule="constant")
     incremental = GDLinearRegressor(**params)

@@ -29,11 +29,11 @@ def softmax_gradient(A, Y, theta):
     return (softmax(A @ theta.T, axis=1) - Y).T @ A / A.shape[0]
 
 
-def by_hand(rule, gradient, A, Y, n_steps, start=None, first_step=1):
+def by_hand(rule, gradient, A, Y, n_steps, start=None, first_step=1, eta=LEARNING_RATE):
     """The model after n_steps of the textbook rule from zero (or ``start``, from ``first_step``).
 
     The model is theta, where the gradient is taken, except for Schedule-Free: the
-    gradient at theta = y, the model x.
+    gradient at theta = y, the model x. ``eta``: the step size.
     """
     theta = np.zeros((Y.shape[1], A.shape[1])) if start is None else start.copy()
     v = np.zeros_like(theta)
@@ -41,48 +41,61 @@ def by_hand(rule, gradient, A, Y, n_steps, start=None, first_step=1):
     s = np.zeros_like(theta)
     s_max = np.zeros_like(theta)
     z, x = theta.copy(), theta.copy()  # Schedule-Free: y = x = z where it starts
+    x0, r, d = theta.copy(), 0.0, 1e-6  # Prodigy: its start, r and d = d0
     for t in range(first_step, first_step + n_steps):
         g = gradient(A, Y, theta)
         if rule == "plain":
-            theta = theta - LEARNING_RATE * g
+            theta = theta - eta * g
         elif rule == "momentum":
             v = BETA * v + (1 - BETA) * g
-            theta = theta - LEARNING_RATE * v
+            theta = theta - eta * v
         elif rule == "rmsprop":
             s = BETA2 * s + (1 - BETA2) * g**2
-            theta = theta - LEARNING_RATE * g / (np.sqrt(s) + EPSILON)
+            theta = theta - eta * g / (np.sqrt(s) + EPSILON)
         elif rule == "adam":
             m = BETA * m + (1 - BETA) * g
             s = BETA2 * s + (1 - BETA2) * g**2
             m_hat = m / (1 - BETA**t)
             s_hat = s / (1 - BETA2**t)
-            theta = theta - LEARNING_RATE * m_hat / (np.sqrt(s_hat) + EPSILON)
+            theta = theta - eta * m_hat / (np.sqrt(s_hat) + EPSILON)
         elif rule == "nesterov":
             v = BETA * v + (1 - BETA) * g
-            theta = theta - LEARNING_RATE * (BETA * v + (1 - BETA) * g)
+            theta = theta - eta * (BETA * v + (1 - BETA) * g)
         elif rule == "adamax":  # s holds u
             m = BETA * m + (1 - BETA) * g
             s = np.maximum(BETA2 * s, np.abs(g) + EPSILON)
-            theta = theta - LEARNING_RATE / (1 - BETA**t) * m / s
+            theta = theta - eta / (1 - BETA**t) * m / s
         elif rule == "adagrad":
             s = s + g**2
-            theta = theta - LEARNING_RATE * g / (np.sqrt(s) + EPSILON)
+            theta = theta - eta * g / (np.sqrt(s) + EPSILON)
         elif rule == "amsgrad":
             m = BETA * m + (1 - BETA) * g
             s = BETA2 * s + (1 - BETA2) * g**2
             s_max = np.maximum(s_max, s)
-            theta = theta - LEARNING_RATE * (m / (1 - BETA**t)) / (
-                np.sqrt(s_max / (1 - BETA2**t)) + EPSILON
-            )
+            theta = theta - eta * (m / (1 - BETA**t)) / (np.sqrt(s_max / (1 - BETA2**t)) + EPSILON)
         elif rule == "adadelta":  # s_max holds u
             s = BETA2 * s + (1 - BETA2) * g**2
             delta = g * np.sqrt(s_max + EPSILON) / np.sqrt(s + EPSILON)
             s_max = BETA2 * s_max + (1 - BETA2) * delta**2
-            theta = theta - LEARNING_RATE * delta
+            theta = theta - eta * delta
+        elif rule == "nadam":
+            m = BETA * m + (1 - BETA) * g
+            s = BETA2 * s + (1 - BETA2) * g**2
+            m_bar = BETA * m / (1 - BETA ** (t + 1)) + (1 - BETA) * g / (1 - BETA**t)
+            theta = theta - eta * m_bar / (np.sqrt(s / (1 - BETA2**t)) + EPSILON)
         elif rule == "schedule_free_sgd":
-            z = z - LEARNING_RATE * g
+            z = z - eta * g
             x = (1 - 1 / t) * x + (1 / t) * z
             theta = BETA * x + (1 - BETA) * z
+        elif rule == "prodigy":  # Mishchenko & Defazio (2023), Adam's form, ProdigyReference
+            beta3 = np.sqrt(BETA2)
+            r = beta3 * r + (1 - beta3) * eta * d**2 * np.sum(g * (x0 - theta))
+            s = beta3 * s + (1 - beta3) * eta * d**2 * g
+            m = BETA * m + (1 - BETA) * d * g
+            v = BETA2 * v + (1 - BETA2) * d**2 * g**2
+            d_next = max(d, r / np.sum(np.abs(s)))
+            theta = theta - eta * d * m / (np.sqrt(v) + d_next * EPSILON)
+            d = d_next
     return x if rule.startswith("schedule_free") else theta
 
 
@@ -99,10 +112,12 @@ RULE_OF = {
     "amsgrad": "amsgrad",
     "adadelta": "adadelta",
     "schedule_free_sgd": "schedule_free_sgd",
+    "nadam": "nadam",
+    "prodigy": "prodigy",
 }
 FULL_BATCH_RULES = [
     "batch", "momentum", "rmsprop", "adam", "nesterov", "adamax", "adagrad", "amsgrad",
-    "adadelta", "schedule_free_sgd",
+    "adadelta", "schedule_free_sgd", "nadam", "prodigy",
 ]  # fmt: skip
 
 
@@ -213,7 +228,8 @@ def test_multi_output_regression_matches_hand_computed_sequence(data):
 
 
 @pytest.mark.parametrize("Estimator", [GDLinearRegressor, GDClassifier])
-@pytest.mark.parametrize("optimizer", ["batch", "sgd", "momentum", "adam", "schedule_free_sgd"])
+@pytest.mark.parametrize("optimizer", ["batch", "sgd", "momentum", "adam", "schedule_free_sgd",
+                                       "prodigy"])  # fmt: skip
 def test_preconditioning_is_the_textbook_rule_on_standardized_features(data, Estimator, optimizer):
     """On raw X, precondition=True takes the steps the textbook rule takes on standardized X."""
     X, y = data
@@ -298,3 +314,99 @@ def test_schedule_free_warm_start_continues_its_z_and_x(data, optimizer):
     split.set_params(max_iter=N_EPOCHS - 3).fit(X, y)
     np.testing.assert_allclose(split.coef_, at_once.coef_, rtol=1e-12)
     np.testing.assert_allclose(split.intercept_, at_once.intercept_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.5, 0.9])
+def test_nadam_stability_limit_is_where_its_steps_on_a_quadratic_turn_unstable(beta):
+    """NAdam's step (s held fixed, bias corrections 1) on J = lambda u^2 / 2, run by hand:
+    below the limit u shrinks, above it u grows."""
+    from skgd._optimizers import nadam_stability_limit
+
+    def final_size(a_lambda):
+        u, m = 1.0, 0.0
+        for _ in range(2000):
+            g = u  # lambda = 1: a_lambda is the step
+            m = beta * m + (1 - beta) * g
+            u = u - a_lambda * (beta * m + (1 - beta) * g)
+        return abs(u)
+
+    limit = nadam_stability_limit(beta)
+    assert final_size(0.99 * limit) < 1e-3
+    assert final_size(1.01 * limit) > 1e3
+
+
+def test_full_batch_nadam_keeps_its_steps_stable_on_an_interpolating_problem():
+    """15 rows, 30 features (J* = 0): as the gradient vanishes NAdam's steps grow past their
+    stability limit unless the schedule divides them; past it the path depends on rounding,
+    so a weighted fit and one on repeated rows (equal up to rounding) would part."""
+    rng = np.random.RandomState(42)
+    X = rng.rand(15, 30)
+    y = rng.randint(0, 3, size=15).astype(float)
+    weights = rng.randint(0, 5, size=15)
+    params = dict(optimizer="nadam", batch_size=100, random_state=0)
+    weighted = GDLinearRegressor(**params).fit(X, y, sample_weight=weights)
+    repeated = GDLinearRegressor(**params).fit(X.repeat(weights, axis=0), y.repeat(weights))
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-7)
+    assert weighted.learning_rate_ < weighted._initial_learning_rate  # the step was divided
+PRODIGY_STEPS = 40  # with eta = 1, d grows from d0 to its plateau
+
+
+@pytest.mark.parametrize("problem", ["regression", "no intercept", "penalty", "binary",
+                                     "softmax"])  # fmt: skip
+def test_prodigy_estimates_d_as_written(data, problem):
+    """40 full-batch steps of eta = 1, over which d grows from 1e-6 to above 0.4 (and,
+    for the regressor, then stays while r falls): the formula by hand, with d reduced
+    over every coefficient and intercept."""
+    X, y = data
+    A, params = design(X), {}
+    if problem in ("regression", "no intercept", "penalty"):
+        Estimator, targets, gradient = GDLinearRegressor, y, squared_error_gradient
+        Y = y[:, None]
+        if problem == "no intercept":  # its gradient and x0 - theta are zero: out of d
+            A, params = X, {"fit_intercept": False}
+        if problem == "penalty":  # the gradient of alpha ||W||^2 is part of g
+
+            def gradient(A, Y, theta):
+                return squared_error_gradient(A, Y, theta) + 2 * 0.1 * np.c_[theta[:, :-1], 0]
+
+            params = {"alpha": 0.1}
+    elif problem == "binary":
+        Estimator, targets, gradient = GDClassifier, y > np.median(y), logistic_gradient
+        Y = targets[:, None].astype(float)
+    else:
+        targets = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
+        Estimator, gradient, Y = GDClassifier, softmax_gradient, np.eye(3)[targets]
+    model = full_batch(Estimator, "prodigy")
+    model.set_params(learning_rate=1.0, max_iter=PRODIGY_STEPS, **params).fit(X, targets)
+    expected = by_hand("prodigy", gradient, A, Y, PRODIGY_STEPS, eta=1.0)
+    np.testing.assert_allclose(np.reshape(model.coef_, (Y.shape[1], -1)),
+                               expected[:, : X.shape[1]], rtol=1e-9)  # fmt: skip
+    if model.fit_intercept:
+        np.testing.assert_allclose(np.reshape(model.intercept_, -1), expected[:, -1], rtol=1e-9)
+    # d grew: steps of d0 = 1e-6 (each about d0 / sqrt(1 - beta2) long) would not reach 1e-3
+    assert model.t_ == PRODIGY_STEPS and np.max(np.abs(expected)) > 1e-3
+
+
+def test_prodigy_warm_start_continues_its_estimate(data):
+    """3 epochs, then 37 more with warm_start, equal 40 at once: m, v, s, x0, d, r carry over."""
+    X, y = data
+    at_once = full_batch(GDLinearRegressor, "prodigy")
+    at_once.set_params(learning_rate=1.0, max_iter=PRODIGY_STEPS).fit(X, y)
+    split = full_batch(GDLinearRegressor, "prodigy", warm_start=True)
+    split.set_params(learning_rate=1.0, max_iter=3).fit(X, y)
+    split.set_params(max_iter=PRODIGY_STEPS - 3).fit(X, y)
+    np.testing.assert_array_equal(split.coef_, at_once.coef_)
+    np.testing.assert_array_equal(split.intercept_, at_once.intercept_)
+
+
+def test_prodigy_x0_is_where_a_fresh_optimizer_starts(data):
+    """A warm start that changes the optimizer to prodigy starts it afresh from the current
+    model: x0 is that model, not zero."""
+    X, y = data
+    model = full_batch(GDLinearRegressor, "adam", warm_start=True).fit(X, y)
+    start = np.r_[model.coef_, model.intercept_][None, :]
+    model.set_params(optimizer="prodigy", learning_rate=1.0, max_iter=PRODIGY_STEPS).fit(X, y)
+    expected = by_hand("prodigy", squared_error_gradient, design(X), y[:, None], PRODIGY_STEPS,
+                       start, eta=1.0)  # fmt: skip
+    np.testing.assert_allclose(model.coef_, expected[0, :-1], rtol=1e-9)
+    np.testing.assert_allclose(model.intercept_, expected[0, -1], rtol=1e-9)
