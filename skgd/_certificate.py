@@ -267,6 +267,10 @@ class Certifier(_TrainingObjective):
         root = root[free]
         return largest_eigenvalue(root[:, None] * H[np.ix_(free, free)] * root[None, :])
 
+    def form_hessian(self, model):
+        """Form the Hessian at ``model`` now (the squared error's once: it is constant)."""
+        self._update_hessian(model)
+
     @property
     def has_hessian(self):
         return self._hessian is not None

@@ -3,7 +3,7 @@
 COMMON_PARAMETERS = """\
     optimizer : {"batch", "sgd", "minibatch", "momentum", "rmsprop", "adam", \
 "nesterov", "adamax", "adagrad", "amsgrad", "adadelta", "schedule_free_sgd", \
-"nadam", "prodigy"}, default="adam"
+"nadam", "prodigy", "schedule_free_adamw"}, default="adam"
         Update rule and batching. "batch": plain gradient step on all samples;
         "sgd": plain step on one sample; "minibatch": plain step on
         ``batch_size`` samples; the others: that rule on ``batch_size``
@@ -43,6 +43,9 @@ COMMON_PARAMETERS = """\
           m = beta * m + (1 - beta) * d * g ; v = beta2 * v + (1 - beta2) * d**2 * g**2 ;
           d_next = max(d, r / ||s||_1) ;
           theta = theta - eta * d * m / (sqrt(v) + d_next * epsilon) ; d = d_next``
+        - schedule_free_adamw: as schedule_free_sgd, with
+          ``s = beta2 * s + (1 - beta2) * g**2 ;
+          z = z - eta * g / (sqrt(s / (1 - beta2**t)) + epsilon)``
 
     learning_rate : float > 0 or "auto", default="auto"
         Initial step size ``eta``. "auto" derives it from the data, in the
@@ -52,8 +55,8 @@ COMMON_PARAMETERS = """\
         estimate of the Gram matrix's largest eigenvalue for full batches, the
         largest row norm for single samples); ``1 / ((1 - beta) L)`` for
         full-batch momentum and nesterov, ``1 / L`` for them on smaller batches;
-        for adam, adamax, amsgrad and nadam, whose steps have the same length
-        whatever the gradient's scale,
+        for adam, adamax, amsgrad, nadam and schedule_free_adamw, whose steps
+        have the same length whatever the gradient's scale,
         the median coordinate of the first safe gradient step ``|grad J(0)| / L``
         (with the full-batch ``L``, whatever ``batch_size``; coordinates that
         are zero up to rounding left out); for rmsprop, which lacks bias
@@ -72,11 +75,13 @@ COMMON_PARAMETERS = """\
         noise. "auto": "constant" for the full-batch plain, momentum and
         nesterov steps ("batch", and "minibatch", "momentum" or "nesterov" with
         ``batch_size >= n_samples``: a deterministic step needs no decay) and
-        for schedule_free_sgd (its model, a mean of its iterates, needs
-        none), "adaptive" otherwise (noisy steps must
-        shrink to converge); for full-batch nadam it also divides the step
-        when the step nears the limit beyond which NAdam's steps turn unstable
-        on the objective's curvature.
+        for schedule_free_sgd and full-batch schedule_free_adamw (their model,
+        a mean of their iterates, needs none), "adaptive" otherwise (noisy
+        steps must shrink to converge); for full-batch nadam it also divides
+        the step when the step nears the limit beyond which NAdam's steps turn
+        unstable on the objective's curvature, and so does any schedule of
+        full-batch schedule_free_adamw (by 1.5, restarting its mean ``x`` at
+        ``y``).
         "adaptive" acts on the stopping rule's
         checks, which ``tol=None`` turns off: for a fixed budget of a few
         epochs on large data, "invscaling" gets much closer to the optimum.
@@ -88,13 +93,13 @@ COMMON_PARAMETERS = """\
         schedule-free's ``y``.
     beta2 : float in [0, 1), default=0.999
         Decay of the second moment ``s`` (rmsprop, adam, amsgrad, nadam,
-        adadelta, whose ``u`` decays at the same rate; prodigy's ``v``, and
-        its ``r`` and ``s`` at ``sqrt(beta2)``) or
+        schedule_free_adamw, adadelta, whose ``u`` decays at the same rate; prodigy's
+        ``v``, and its ``r`` and ``s`` at ``sqrt(beta2)``) or
         of adamax's ``u``;
         adagrad sums its ``s`` without decay.
     epsilon : float > 0, default=1e-8
         Added to ``sqrt(s)`` (rmsprop, adagrad), ``sqrt(s_hat)`` (adam,
-        nadam),
+        nadam, schedule_free_adamw),
         ``sqrt(s_max / (1 - beta2**t))`` (amsgrad), ``|g|`` (adamax), or
         inside both roots (adadelta); times ``d`` to ``sqrt(v)`` (prodigy).
     batch_size : int >= 1 or "auto", default="auto"

@@ -56,6 +56,7 @@ ADADELTA = 8
 SCHEDULE_FREE_SGD = 9
 NADAM = 10
 PRODIGY = 11
+SCHEDULE_FREE_ADAMW = 12
 
 # How learning_rate="auto" picks a rule's step (``_step_size``): 1 / L for plain
 # gradient steps; momentum's; a length for the steps that move every coordinate
@@ -86,7 +87,7 @@ class Rule(NamedTuple):
     ``effective_steps``, a function of ``beta`` that bounds the largest
     eigenvalue of ``D^(1/2) H D^(1/2)`` (``D`` those steps, ``H`` the
     objective's Hessian) below which its steps on a quadratic are stable; None
-    when the adaptive schedule need not watch it.
+    when full-batch fits need not watch it (``_stopping``).
     """
 
     state: tuple
@@ -112,6 +113,21 @@ def nadam_stability_limit(beta):
     return 2.0 * (1.0 + beta) / ((1.0 + 2.0 * beta) * (1.0 - beta))
 
 
+def schedule_free_stability_limit(beta):
+    """Schedule-Free AdamW on a quadratic of curvature ``lambda`` with a fixed ``s``: stable below.
+
+    With ``a`` the step ``effective_steps`` gives and the optimum at 0, ``z``
+    steps by ``a * lambda * y`` with ``y = beta * x + (1 - beta) * z``, while
+    its mean ``x`` moves by ``1 / t`` of the way: late in a fit ``x`` is all
+    but fixed and ``z`` is multiplied by ``1 - a * lambda * (1 - beta)`` per
+    step, which stays inside the unit circle while
+    ``a * lambda * (1 - beta) < 2``. As the gradient vanishes ``s`` forgets the
+    larger gradients of the start and lets ``a`` grow to that edge, where ``z``
+    oscillates without decaying.
+    """
+    return 2.0 / (1.0 - beta)
+
+
 #: rule -> its state, automatic step, sparse epoch, model and starting arrays
 RULES = {
     GRADIENT_DESCENT: Rule((), PLAIN, sparse_epoch=True),
@@ -130,6 +146,13 @@ RULES = {
     # Prodigy: x0 is where the fit starts; its global d and r, two numbers, are
     # the first two entries of the last array (see prodigy_estimate).
     PRODIGY: Rule(("m", "v", "s", "x0", "d, r"), MULTIPLIER, start=("x0",)),
+    SCHEDULE_FREE_ADAMW: Rule(
+        ("z", "x", "s"),
+        LENGTH,
+        model="x",
+        start=("z", "x"),
+        stability_limit=schedule_free_stability_limit,
+    ),
 }
 
 # Batching of a preset: every sample per step, one sample per step, or
@@ -154,6 +177,7 @@ PRESETS = {
     "schedule_free_sgd": (SCHEDULE_FREE_SGD, MINI_BATCH),
     "nadam": (NADAM, MINI_BATCH),
     "prodigy": (PRODIGY, MINI_BATCH),
+    "schedule_free_adamw": (SCHEDULE_FREE_ADAMW, MINI_BATCH),
 }
 
 
@@ -501,6 +525,20 @@ def no_estimate(theta, gradient_at, arguments, state, eta, h):
     return h
 
 
+@njit(cache=True, inline="always")
+def schedule_free_adamw_step(theta, g, state, k, j, eta, h):
+    """Schedule-Free AdamW (Defazio et al., 2024, ``AdamWScheduleFreeReference``, no decay).
+
+    ``theta`` is ``y``, where ``g`` is taken; ``state`` holds ``z``, ``x`` (the model), ``s``:
+    ``s = beta2 * s + (1 - beta2) * g^2 ; z = z - eta * g / (sqrt(s / (1 - beta2^t)) + epsilon)``,
+    then ``schedule_free_average``.
+    """
+    s = h.beta2 * state[2, k, j] + (1.0 - h.beta2) * g * g
+    state[2, k, j] = s
+    z = state[0, k, j] - eta * g / (math.sqrt(s / h.s_correction) + h.epsilon)
+    return schedule_free_average(z, state, k, j, h)
+
+
 # A pass receives its rule's step as an argument, so each copy of the pass
 # holds one rule only and is vectorized for it; an ``if`` on the rule inside
 # the pass compiled every rule into every copy (two rules more made a first
@@ -534,4 +572,6 @@ def with_rule(rule, step_pass, arguments):
         return step_pass(nadam_step, arguments)
     if rule == PRODIGY:
         return step_pass(prodigy_step, arguments, prodigy_estimate)
+    if rule == SCHEDULE_FREE_ADAMW:
+        return step_pass(schedule_free_adamw_step, arguments)
     raise ValueError("a rule of RULES without its line in with_rule")

@@ -24,8 +24,9 @@ amplifies the noise as a plain step of ``eta`` would (10 / L_b diverged on
 
 Nesterov's look-ahead steps are momentum's, and take momentum's step.
 
-RMSprop, Adam, AdaMax, AMSGrad and NAdam move every coordinate by about
-``eta`` per step whatever the gradient's scale, so their step is a length,
+RMSprop, Adam, AdaMax, AMSGrad, NAdam and Schedule-Free AdamW (its ``z``)
+move every coordinate by about ``eta`` per step whatever the gradient's
+scale, so their step is a length,
 read off the first safe gradient step from zero, ``|grad J(0)| / L``
 (coordinates with a zero gradient left out):
 
@@ -41,7 +42,10 @@ read off the first safe gradient step from zero, ``|grad J(0)| / L``
 * AdaMax and AMSGrad take Adam's step (their first step is ``eta`` long too),
   and so does NAdam, as Adam with a look-ahead moment, although its first
   step is ``1 + beta / (1 + beta)`` times as long (1.47 with the default
-  ``beta``: the look-ahead adds the next step's share of ``g``);
+  ``beta``: the look-ahead adds the next step's share of ``g``), and so
+  does Schedule-Free AdamW, whose ``z`` takes Adam's steps without a moment
+  (its first is ``eta`` long too; the reference's default, 0.0025, is a
+  length in the units of a neural network's weights);
 * AdaDelta's step has no unit of length: its first step is
   ``eta * g sqrt(epsilon) / sqrt((1 - beta2) g^2 + epsilon)``, about
   ``eta * sqrt(epsilon / (1 - beta2))`` (3e-3 with the defaults, and
@@ -291,7 +295,7 @@ def auto_learning_rate(
     if automatic_step == UNCORRECTED_LENGTH:
         # Without bias correction its first step is eta / sqrt(1 - beta2) long.
         return float(np.max(first_step)) * np.sqrt(1.0 - beta2)
-    length = float(np.median(first_step))  # Adam, AdaMax, AMSGrad, NAdam
+    length = float(np.median(first_step))  # Adam, AdaMax, AMSGrad, NAdam, Schedule-Free AdamW
     if automatic_step == UNIT_FREE_LENGTH:
         # AdaDelta's first step per unit of eta: g sqrt(eps) / sqrt((1 - beta2) g^2 + eps)
         g = first_step * smoothness

@@ -24,16 +24,23 @@ done only when a cheap signal says the fit may be done:
   estimators' ``average`` the average is the user's, from its first step on:
   it is certified as it is, never restarted nor traded for the iterate.
 
-A full-batch fit of a rule with a ``stability_limit`` (NAdam) under the
-adaptive schedule also divides its step when the steps near that limit on the
-last Hessian formed (``STABILITY_MARGIN``): as the gradient vanishes, its
+A full-batch fit of a rule with a ``stability_limit`` (NAdam under the
+adaptive schedule; Schedule-Free AdamW under any, its default being constant)
+also divides its step when the steps near that limit on the Hessian
+(``STABILITY_MARGIN``; the last one formed, and formed anew at the iterate
+before a division: the log-losses curve less as the fit nears the optimum, so
+an older Hessian overstates the curvature): as the gradient vanishes, its
 second moment forgets the larger gradients of the start and the step it
 scales the gradient by grows without bound. Past the limit the stiffest
 direction, damped to rounding noise before, grows from that noise by a
 factor each step: the fit's path then depends on rounding (a weighted fit and
 one on repeated rows, equal up to rounding, part, and their adaptive steps
 move them apart in directions the data does not see) and the objective rises
-a thousandfold before the plateau the schedule waits for.
+a thousandfold before the plateau the schedule waits for. Schedule-Free's
+``z`` instead sits at the edge, oscillating, its objective at ``y`` hovering
+(1e-4 on an interpolating problem whose optimum is 0) and its mean ``x``
+never certified; a division there (``STABILITY_DIVISOR``) restarts the mean
+at ``y``.
 
 Fits that cannot be certified stop on the plateau alone: early stopping
 (which watches the validation loss), and models too large for the exact
@@ -63,6 +70,13 @@ GENTLE = 2.0
 # rule's stability limit is divided (power iteration estimates it from below,
 # within a few percent).
 STABILITY_MARGIN = 0.9
+# Schedule-Free's constant step is divided by this when it nears the limit (the
+# adaptive schedule divides by its own ADAPTIVE_DIVISOR): as the gradient vanishes
+# its second moment lets the step grow back by 1 / sqrt(beta2) per step, so a
+# larger division buys more steps before the next, but slows the mean's slowest
+# directions as much (check_sample_weight_equivalence's regression, 8 draws of
+# its data: all certified with 1.5, 7 with 2, 4 with 5 within 5,000 epochs).
+STABILITY_DIVISOR = 1.5
 
 # What the training loop does after an epoch: go on; stop; start averaging the
 # iterates from here; continue from the average with a new average (after a
@@ -109,6 +123,9 @@ class Stopping:
         ``step_stability(certifier)``: the largest curvature the current steps
         scale, as a fraction of the rule's stability limit; None for rules
         without one.
+    stabilize_step : callable or None
+        Divides a full-batch step that nears that limit; None when the fit does
+        not watch it.
     fixed_average : bool
         The model is the average the user asked for (``average``), which the
         rule certifies: it never adopts the last iterate nor restarts the
@@ -118,7 +135,7 @@ class Stopping:
     def __init__(self, tol, patience, certifier, full_batch, reduce_step, restore_step,
                  loss_scale, deterministic=False, retune_step=None,
                  back_off_step=None, estimator=None, step_stability=None,
-                 fixed_average=False):  # fmt: skip
+                 stabilize_step=None, fixed_average=False):  # fmt: skip
         self.tol = tol
         self.patience = patience
         self.certifier = certifier
@@ -129,6 +146,7 @@ class Stopping:
         self.back_off_step = back_off_step
         self.estimator = estimator
         self.step_stability = step_stability
+        self.stabilize_step = stabilize_step
         self.fixed_average = fixed_average
         self._loss_at_retune = None  # the objective when the step was last raised
         self._epochs = 0
@@ -161,7 +179,7 @@ class Stopping:
         if self.certifier is None:
             return self._uncertified(stalled)
         self._watch_retuned_step(loss)
-        self._keep_steps_stable()
+        self._keep_steps_stable(iterate)
         if self.full_batch and self._screen(loss, gradient) and self.check(model):
             return STOP
         if self.full_batch and self.reduce_step is None:
@@ -195,13 +213,20 @@ class Stopping:
         self.retune_step = None  # the curvature is not what it seemed: keep this step
         self._loss_at_retune = None
 
-    def _keep_steps_stable(self):
-        """Divide a full-batch step that nears its rule's stability limit (module docstring)."""
-        if not (self.full_batch and self.reduce_step is not None and self.step_stability
+    def _keep_steps_stable(self, iterate):
+        """Divide a full-batch step that nears its rule's stability limit (module docstring).
+
+        Near the limit on the last Hessian formed, the Hessian is formed anew
+        at ``iterate``, where the rule takes its gradients, before dividing.
+        """
+        if not (self.full_batch and self.stabilize_step is not None
                 and self.certifier.has_hessian):  # fmt: skip
             return
+        if self.step_stability(self.certifier) < STABILITY_MARGIN:
+            return
+        self.certifier.form_hessian(iterate)
         if self.step_stability(self.certifier) >= STABILITY_MARGIN:
-            self.reduce_step(False)
+            self.stabilize_step()
 
     def _uncertified(self, stalled):
         if not stalled:

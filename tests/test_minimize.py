@@ -114,6 +114,11 @@ def prodigy(x, g, state, t):
     return x - ETA * d * state["m"] / (np.sqrt(state["v"]) + state["d"] * EPSILON)
 
 
+def schedule_free_adamw_z_step(g, state, t):
+    state["s"] = BETA2 * state["s"] + (1 - BETA2) * g**2
+    return ETA * g / (np.sqrt(state["s"] / (1 - BETA2**t)) + EPSILON)
+
+
 BY_HAND = {
     "batch": plain,
     "sgd": plain,
@@ -129,6 +134,7 @@ BY_HAND = {
     "schedule_free_sgd": schedule_free(lambda g, state, t: ETA * g),
     "nadam": nadam,
     "prodigy": prodigy,
+    "schedule_free_adamw": schedule_free(schedule_free_adamw_z_step),
 }
 
 

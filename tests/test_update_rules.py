@@ -1,8 +1,11 @@
 """With a full batch and no shuffling, k epochs equal the formulas applied k times by hand."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.special import expit, softmax
+from sklearn.exceptions import ConvergenceWarning
 
 from skgd import GDClassifier, GDLinearRegressor
 
@@ -96,6 +99,11 @@ def by_hand(rule, gradient, A, Y, n_steps, start=None, first_step=1, eta=LEARNIN
             d_next = max(d, r / np.sum(np.abs(s)))
             theta = theta - eta * d * m / (np.sqrt(v) + d_next * EPSILON)
             d = d_next
+        elif rule == "schedule_free_adamw":
+            s = BETA2 * s + (1 - BETA2) * g**2
+            z = z - eta * g / (np.sqrt(s / (1 - BETA2**t)) + EPSILON)
+            x = (1 - 1 / t) * x + (1 / t) * z
+            theta = BETA * x + (1 - BETA) * z
     return x if rule.startswith("schedule_free") else theta
 
 
@@ -114,10 +122,11 @@ RULE_OF = {
     "schedule_free_sgd": "schedule_free_sgd",
     "nadam": "nadam",
     "prodigy": "prodigy",
+    "schedule_free_adamw": "schedule_free_adamw",
 }
 FULL_BATCH_RULES = [
     "batch", "momentum", "rmsprop", "adam", "nesterov", "adamax", "adagrad", "amsgrad",
-    "adadelta", "schedule_free_sgd", "nadam", "prodigy",
+    "adadelta", "schedule_free_sgd", "nadam", "prodigy", "schedule_free_adamw",
 ]  # fmt: skip
 
 
@@ -288,7 +297,7 @@ def test_amsgrad_steps_with_the_running_maximum(data):
     assert not np.allclose(expected, adam, rtol=1e-6)
 
 
-@pytest.mark.parametrize("optimizer", ["schedule_free_sgd"])
+@pytest.mark.parametrize("optimizer", ["schedule_free_sgd", "schedule_free_adamw"])
 def test_schedule_free_steps_on_from_a_model_a_user_sets(data, optimizer):
     """A warm start from a coef_ set by hand restarts z and x there; t and s go on."""
     X, y = data
@@ -297,14 +306,17 @@ def test_schedule_free_steps_on_from_a_model_a_user_sets(data, optimizer):
     model.coef_, model.intercept_ = start[0, :-1].copy(), start[0, -1]
     model.set_params(max_iter=1).fit(X, y)
     A, Y = design(X), y[:, None]
-    expected = by_hand(RULE_OF[optimizer], squared_error_gradient, A, Y, 1, start,
-                       first_step=N_EPOCHS + 1)  # no moment: one step from the new start
-    np.testing.assert_allclose(model.coef_, expected[0, :-1], rtol=1e-9)
+    if optimizer == "schedule_free_sgd":  # no moment: one step from the new start
+        expected = by_hand(RULE_OF[optimizer], squared_error_gradient, A, Y, 1, start,
+                           first_step=N_EPOCHS + 1)  # fmt: skip
+        np.testing.assert_allclose(model.coef_, expected[0, :-1], rtol=1e-9)
+    else:  # s of the first N_EPOCHS steps is kept: only where z and x start differs
+        assert model.t_ == N_EPOCHS + 1
     moved = np.r_[model.coef_, model.intercept_] - start[0]
     assert np.linalg.norm(moved) < 0.5 * np.linalg.norm(start)  # one step from the start
 
 
-@pytest.mark.parametrize("optimizer", ["schedule_free_sgd"])
+@pytest.mark.parametrize("optimizer", ["schedule_free_sgd", "schedule_free_adamw"])
 def test_schedule_free_warm_start_continues_its_z_and_x(data, optimizer):
     """3 epochs, then 4 more with warm_start, equal 7 at once: z, x, s and t carry over."""
     X, y = data
@@ -348,6 +360,8 @@ def test_full_batch_nadam_keeps_its_steps_stable_on_an_interpolating_problem():
     repeated = GDLinearRegressor(**params).fit(X.repeat(weights, axis=0), y.repeat(weights))
     np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-7)
     assert weighted.learning_rate_ < weighted._initial_learning_rate  # the step was divided
+
+
 PRODIGY_STEPS = 40  # with eta = 1, d grows from d0 to its plateau
 
 
@@ -410,3 +424,41 @@ def test_prodigy_x0_is_where_a_fresh_optimizer_starts(data):
                        start, eta=1.0)  # fmt: skip
     np.testing.assert_allclose(model.coef_, expected[0, :-1], rtol=1e-9)
     np.testing.assert_allclose(model.intercept_, expected[0, -1], rtol=1e-9)
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.5, 0.9])
+def test_schedule_free_stability_limit_is_where_its_steps_on_a_quadratic_turn_unstable(beta):
+    """Schedule-Free AdamW's step (s held fixed, a = its step times lambda) late in a fit
+    on J = u^2 / 2, run by hand: below the limit y shrinks, above it y grows."""
+    from skgd._optimizers import schedule_free_stability_limit
+
+    def final_size(a_lambda):
+        z = x = y = 1.0
+        for t in range(10**6, 10**6 + 2000):
+            z = z - a_lambda * y  # lambda = 1: the gradient at y is y
+            x = (1 - 1 / t) * x + (1 / t) * z
+            y = beta * x + (1 - beta) * z
+        return abs(y)
+
+    limit = schedule_free_stability_limit(beta)
+    assert final_size(0.99 * limit) < 1e-3
+    assert final_size(1.01 * limit) > 1e3
+
+
+def test_full_batch_schedule_free_adamw_keeps_its_steps_stable_on_an_interpolating_problem():
+    """15 rows, 30 features (J* = 0): as the gradient vanishes Schedule-Free AdamW's steps
+    grow to their stability limit, where z oscillates and its mean x is never certified;
+    its default (constant) schedule divides the step there and restarts the mean, so the
+    weighted fit and the one on repeated rows stay equal and are certified."""
+    rng = np.random.RandomState(42)
+    X = rng.rand(15, 30)
+    y = rng.randint(0, 3, size=15).astype(float)
+    weights = rng.randint(0, 5, size=15)
+    params = dict(optimizer="schedule_free_adamw", batch_size=100, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # certified within max_iter
+        weighted = GDLinearRegressor(**params).fit(X, y, sample_weight=weights)
+        repeated = GDLinearRegressor(**params).fit(X.repeat(weights, axis=0), y.repeat(weights))
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-7)
+    assert weighted.learning_rate_ < weighted._initial_learning_rate  # the step was divided
+    assert weighted.n_iter_ < weighted.max_iter
