@@ -45,7 +45,10 @@ def can_certify(n_outputs, n_features):
 def _weighted_gram(design, weights):
     """``A^T diag(weights) A`` with ``A = [Z, 1]``; ``design`` is that ``A`` or its sparse ``Z``."""
     if not sparse.issparse(design):
-        return design.T @ (weights[:, None] * design)
+        if np.all(weights >= 0):  # B^T B is a symmetric rank-k update: half the products
+            rooted = np.sqrt(weights)[:, None] * design
+            return rooted.T @ rooted
+        return design.T @ (weights[:, None] * design)  # softmax's blocks between classes
     n_features = design.shape[1]
     gram = np.empty((n_features + 1, n_features + 1))
     gram[:-1, :-1] = (design.T @ design.multiply(weights[:, None])).toarray()

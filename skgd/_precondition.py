@@ -135,10 +135,20 @@ def solver_row_norms(X, preconditioner):
         return np.concatenate(map_chunks(solver_row_norms, (X,), preconditioner))
     if sparse.issparse(X):
         return np.asarray(solver_design(X, preconditioner).power(2).sum(axis=1)).ravel()
+    shift, scale, _ = preconditioner
+    return _dense_row_norms(X, shift, scale)
+
+
+@njit(cache=True, nogil=True)
+def _dense_row_norms(X, shift, scale):
+    """``solver_row_norms`` of dense rows: one pass over ``X``, no temporary design."""
     norms = np.empty(X.shape[0])
-    for start in range(0, X.shape[0], CHUNK_ROWS):
-        design = solver_design(X[start : start + CHUNK_ROWS], preconditioner)[:, :-1]
-        norms[start : start + CHUNK_ROWS] = np.einsum("ij,ij->i", design, design)
+    for i in range(X.shape[0]):
+        total = 0.0
+        for j in range(X.shape[1]):
+            value = (X[i, j] - shift[j]) / scale[j]
+            total += value * value
+        norms[i] = total
     return norms
 
 
