@@ -133,6 +133,27 @@ def test_dask_fit_equals_the_in_memory_fit(optimizer, params, problem, weighted)
     _assert_same_fit(dask_fit, in_memory)
 
 
+@pytest.mark.parametrize("n_chunks", [1, 2, 8, 9, 19, 65])
+def test_chunk_sums_reach_the_client_whole_through_any_depth_of_tree(n_chunks):
+    """Every chunk is summed once, whether the tree has one level or three."""
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    from skgd._dask import _add_sums, reduce_chunks
+
+    values = np.random.RandomState(0).normal(size=(n_chunks * 3, 4))
+    X = da.from_array(values, chunks=(3, 4))
+
+    def sums(chunk):  # a loss, a weight and a gradient per chunk
+        return chunk.sum(), float(chunk.shape[0]), chunk.sum(axis=0)
+
+    with dask.config.set(scheduler="sync"):
+        total, weight, gradient = reduce_chunks(sums, (X,), combine=_add_sums)
+    assert weight == values.shape[0]
+    assert total == pytest.approx(values.sum(), rel=1e-12)
+    np.testing.assert_allclose(gradient, values.sum(axis=0), rtol=1e-12)
+
+
 def test_dask_fit_on_a_local_cluster_with_unknown_and_column_chunks():
     da = pytest.importorskip("dask.array")
     distributed = pytest.importorskip("distributed")

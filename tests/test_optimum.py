@@ -209,6 +209,24 @@ def test_automatic_step_sees_a_few_large_rows_of_large_data(precondition):
     assert np.all(np.diff(model.loss_curve_) < 0)
 
 
+def test_automatic_mini_batch_step_is_one_over_the_batch_smoothness():
+    """1 / L_b of Gower et al. (2019), from the full and the largest per-sample curvature of the
+    standardized rows (raw columns far from zero and of different spreads), written out here."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(3_000, 6)) * [1.0, 10.0, 0.1, 5.0, 1.0, 2.0] + [50.0, -20.0, 3.0, 0, 0, 9]
+    X[7] += 8.0 * X.std(axis=0)  # one heavy row sets the per-sample curvature
+    y = X @ rng.normal(size=6) + rng.normal(size=3_000)
+    model = GDLinearRegressor(optimizer="minibatch", batch_size=32, max_iter=1, tol=None)
+    model.fit(X, y)
+    A = np.column_stack([(X - X.mean(axis=0)) / X.std(axis=0), np.ones(len(y))])
+    penalty = 2 * model.alpha / X.std(axis=0).min() ** 2
+    full = 2 * np.linalg.eigvalsh(A.T @ A / len(y))[-1] + penalty
+    per_sample = 2 * np.max(np.sum(A**2, axis=1)) + penalty
+    n, b = len(y), 32
+    batch = (n * (b - 1) * full + (n - b) * per_sample) / (b * (n - 1))
+    assert model.learning_rate_ == pytest.approx(1 / batch, rel=1e-2)  # lambda_max by power iteration
+
+
 def test_no_worse_than_constant_warning_when_the_optimum_is_the_constant():
     """y uncorrelated with x: the best model predicts the mean, which is no failure."""
     X = np.tile([[-1.0], [1.0]], (20, 1))
