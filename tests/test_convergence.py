@@ -120,7 +120,9 @@ def _lbfgs_optimum(X, y, alpha, logistic):
 
 
 @pytest.mark.parametrize("batch_size", ["auto", 100_000])  # mini-batches, full batches
-@pytest.mark.parametrize("optimizer", ["nadam", "schedule_free_adamw"])
+@pytest.mark.parametrize(
+    "optimizer", ["nadam", "schedule_free_adamw", "schedule_free_sgd", "prodigy"]
+)
 def test_default_fits_reach_the_lbfgs_optimum(optimizer, batch_size):
     """No learning_rate given: within 1e-3 (relative) of the optimum of the documented objective."""
     from skgd import objective
