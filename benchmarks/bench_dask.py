@@ -51,7 +51,10 @@ def make_data(task, n_samples, n_features, chunk_rows):
         y = (state.uniform(size=n_samples, chunks=chunk_rows) < 1.0 / (1.0 + da.exp(-raw)))
         y = y.astype(np.int64)
     X, y = X.persist(), y.persist()
-    return X, y, X.compute(), y.compute()
+    # Arrays gathered from a cluster may come unaligned, which sends numpy (and the
+    # in-memory fit) down its slow copying paths: align the in-memory copy.
+    aligned = lambda array: np.require(array.compute(), requirements="CA")  # noqa: E731
+    return X, y, aligned(X), aligned(y)
 
 
 def objective(task, X, y, coef, intercept):

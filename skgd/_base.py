@@ -100,7 +100,7 @@ def _check_values(name, values, estimator):
     if flat.size == 0:
         return
     with np.errstate(over="ignore", invalid="ignore"):
-        total = float(np.dot(flat, flat))
+        total = float(np.vdot(flat, flat))  # dot copies an unaligned X (one from Dask's compute)
     limits = np.finfo(stored.dtype)
     if np.isfinite(total) and total >= flat.size * limits.tiny:
         return
