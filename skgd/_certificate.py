@@ -42,11 +42,15 @@ def can_certify(n_outputs, n_features):
     return n_outputs * (n_features + 1) <= MAX_CERTIFIED_PARAMETERS
 
 
-def _weighted_gram(design, weights):
-    """``A^T diag(weights) A`` with ``A = [Z, 1]``; ``design`` is that ``A`` or its sparse ``Z``."""
+def _weighted_gram(design, weights, scratch=None):
+    """``A^T diag(weights) A`` with ``A = [Z, 1]``; ``design`` is that ``A`` or its sparse ``Z``.
+
+    ``scratch``: a dense buffer of at least ``design``'s shape for the weighted rows.
+    """
     if not sparse.issparse(design):
         if np.all(weights >= 0):  # B^T B is a symmetric rank-k update: half the products
-            rooted = np.sqrt(weights)[:, None] * design
+            rooted = np.multiply(np.sqrt(weights)[:, None], design,
+                                 out=None if scratch is None else scratch[: design.shape[0]])
             return rooted.T @ rooted
         return design.T @ (weights[:, None] * design)  # softmax's blocks between classes
     n_features = design.shape[1]
@@ -101,19 +105,24 @@ def hessian_sums(X, weights, model, preconditioner, loss, fit_intercept):
     blocks = np.zeros((n_outputs, n_outputs, n_params, n_params))
     largest_row = 0.0
     coef, intercept = model[:, :-1].astype(np.float64), model[:, -1].astype(np.float64)
+    # Two blocks' buffers for the whole pass: allocating them per block costs page
+    # faults where freed memory goes back to the system at once (Dask's workers
+    # set MALLOC_TRIM_THRESHOLD_, which made each block twice as slow).
+    buffers = None if sparse.issparse(X) else np.empty((2, min(CHUNK_ROWS, X.shape[0]), n_params))
     for start in range(0, X.shape[0], CHUNK_ROWS):
         rows = slice(start, start + CHUNK_ROWS)
-        design = solver_design(X[rows], preconditioner)
+        design = solver_design(X[rows], preconditioner, None if buffers is None else buffers[0])
+        scratch = None if buffers is None else buffers[1]
         raw = raw_output(X[rows], coef, intercept)
         curvature = output_curvature(loss, raw) * weights[rows, None, None]
         largest_row = max(largest_row, _largest_row_curvature(design, curvature, fit_intercept))
         for k in range(n_outputs):
             if loss == SQUARED_ERROR:  # the same diagonal block for every output
                 if k == 0:
-                    blocks[0, 0] += _weighted_gram(design, curvature[:, 0, 0])
+                    blocks[0, 0] += _weighted_gram(design, curvature[:, 0, 0], scratch)
                 continue
             for m in range(k, n_outputs):
-                blocks[k, m] += _weighted_gram(design, curvature[:, k, m])
+                blocks[k, m] += _weighted_gram(design, curvature[:, k, m], scratch)
     return blocks, largest_row
 
 

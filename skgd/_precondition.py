@@ -112,12 +112,18 @@ def penalty_floor(l2, curvature):
     return float(np.sqrt(2.0 * l2 / curvature)) if l2 > 0 and curvature > 0 else 0.0
 
 
-def solver_design(X_rows, preconditioner):
-    """Rows as the solver sees them: ``[(x - mu) / sigma, 1]`` (dense), ``x / sigma`` (sparse)."""
+def solver_design(X_rows, preconditioner, out=None):
+    """Rows as the solver sees them: ``[(x - mu) / sigma, 1]`` (dense), ``x / sigma`` (sparse).
+
+    ``out``: a float64 buffer of at least as many rows to write dense rows into.
+    """
     shift, scale, _ = preconditioner
     if sparse.issparse(X_rows):
         return sparse.csr_matrix(X_rows.multiply(1.0 / scale))
-    design = np.empty((X_rows.shape[0], X_rows.shape[1] + 1))
+    if out is None:
+        design = np.empty((X_rows.shape[0], X_rows.shape[1] + 1))
+    else:
+        design = out[: X_rows.shape[0]]
     np.subtract(X_rows, shift, out=design[:, :-1])
     design[:, :-1] /= scale
     design[:, -1] = 1.0

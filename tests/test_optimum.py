@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from scipy import sparse
 from scipy.optimize import minimize
-from scipy.special import expit, log_softmax, logsumexp
+from scipy.special import expit, log_softmax, logsumexp, softmax
 from sklearn.datasets import load_diabetes, load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from skgd import GDClassifier, GDLinearRegressor, _certificate
-from skgd._losses import LOGISTIC
+from skgd._losses import LOGISTIC, SOFTMAX
 from skgd._precondition import Preconditioner
 
 OPTIMIZERS = ["batch", "sgd", "minibatch", "momentum", "rmsprop", "adam"]
@@ -320,6 +320,30 @@ def test_fits_too_large_for_the_exact_hessian_say_how_far_they_ended(optimizer):
     gap = fitted_objective(model, X, y) - exact_optimum(model, X, y)
     assert "conjugate gradients" in message and f"{model.optimality_gap_:.3g} above" in message
     assert model.optimality_gap_ >= gap > 1e-4 * fitted_objective(model, X, y)
+
+
+def test_the_softmax_hessian_of_rows_in_several_blocks_is_the_formulas():
+    """5,000 rows (blocks of 4,096 and 904), raw columns, three classes: the Hessian in the
+    solver's coordinates equals sum_i w_i (diag(p_i) - p_i p_i^T) (x) a_i a_i^T + the penalty."""
+    rng = np.random.RandomState(0)
+    n, p, l2 = 5_000, 4, 0.05
+    X = rng.normal(size=(n, p)) * [1.0, 3.0, 0.5, 2.0] + [4.0, -1.0, 0.0, 10.0]
+    w = rng.uniform(0.5, 2.0, size=n)
+    shift, scale = X.mean(axis=0), X.std(axis=0)
+    model = rng.normal(size=(3, p + 1)) * 0.3
+    H, _ = _certificate.hessian(X, w, model, Preconditioner.of(shift, scale), SOFTMAX, l2, True)
+
+    probability = softmax(X @ model[:, :-1].T + model[:, -1], axis=1)
+    design = np.hstack([(X - shift) / scale, np.ones((n, 1))])
+    weights = w / w.sum()
+    expected = np.zeros((3, p + 1, 3, p + 1))
+    for k in range(3):
+        for m in range(3):
+            curvature = probability[:, k] * ((k == m) - probability[:, m])
+            expected[k, :, m, :] = design.T @ (design * (weights * curvature)[:, None])
+        expected[k, np.arange(p), k, np.arange(p)] += 2 * l2 / scale**2
+    np.testing.assert_allclose(H, expected.reshape(3 * (p + 1), 3 * (p + 1)), rtol=1e-10,
+                               atol=1e-14)  # fmt: skip
 
 
 def test_the_gap_estimate_on_sparse_data_skips_empty_columns_exactly(monkeypatch):
