@@ -6,9 +6,11 @@ constant models, each epoch's gradient and objective, and the certificate's
 gradient and Hessian. When ``X`` is a ``dask.array.Array`` chunked by rows,
 each of these is a map over the chunks, with the same function the in-memory
 fit runs on its whole array (``accumulate_rows``' loop, ``hessian_sums``,
-``feature_moments``, ``solver_design``), and a sum of the chunks' results:
-in a fixed tree on the workers for each epoch's gradient and the
-Hessian (``reduce_chunks``), on the client for the passes made once. Only the
+``feature_moments``, ``solver_design``), and a sum of the chunks' results: in a
+fixed tree on the workers for the Hessian (``reduce_chunks``), and for each
+epoch's gradient unless a distributed cluster holds the chunks, where one task
+per worker returns its chunks' sums (``sums_by_worker``); on the client, in the
+chunks' order, for the rest. Only the
 parameters go out to the chunks and only sums as small as the gradient (or the
 Hessian) come back; the step itself is the in-memory one (``step_on_full_batch``). The fit therefore
 equals the in-memory fit of the same data up to the order of the sums.
@@ -103,10 +105,74 @@ def chunk_sums(X, targets, sample_weight, model, loss):
                         loss)  # fmt: skip
 
 
+# Every chunk's gradient reaches the client from one task per worker while they
+# total at most this many values (16 MB); past it, the tree sends one.
+GATHERED_VALUES = 2**21
+
+
 def _sums(X, targets, sample_weight, model, loss):
-    """``(loss, weight, gradient)`` summed over every chunk (a tree of pairwise sums)."""
+    """``(loss, weight, gradient)`` summed over every chunk.
+
+    On a distributed cluster that holds the chunks, one task per worker, the
+    chunks' sums added here in the chunks' order; elsewhere, or for gradients
+    too large to gather one per chunk, a fixed tree.
+    """
+    held = held_chunks((X, targets, sample_weight))
+    if held is not None and model.size * X.numblocks[0] <= GATHERED_VALUES:
+        return _add_sums(*sums_by_worker(*held, model, loss))
     return reduce_chunks(chunk_sums, (X, targets, sample_weight), model, loss,
                          combine=_add_sums)  # fmt: skip
+
+
+def held_chunks(arrays):
+    """``(client, chunks, placement)`` of persisted ``arrays`` on a distributed cluster, or None.
+
+    ``chunks[i]`` are the futures of the arrays' ``i``-th row chunks and
+    ``placement`` maps each worker to the indices of the chunks of
+    ``arrays[0]`` it holds. None without a client, or when a chunk is not in
+    a worker's memory (arrays persisted by another scheduler).
+    """
+    try:
+        from distributed import futures_of, get_client, wait  # noqa: PLC0415 - optional
+
+        client = get_client()
+    except (ImportError, ValueError):
+        return None
+    columns = []
+    for array in arrays:
+        futures = sorted(futures_of(array), key=lambda future: future.key[1])
+        if len(futures) != array.numblocks[0]:
+            return None
+        columns.append(futures)
+    wait([future for futures in columns for future in futures])  # where they are once held
+    holders = client.who_has(columns[0])
+    placement = {}
+    for index, future in enumerate(columns[0]):
+        if not holders.get(future.key):
+            return None
+        placement.setdefault(holders[future.key][0], []).append(index)
+    return client, list(zip(*columns, strict=True)), placement
+
+
+def _chunks_sums(chunks, model, loss):
+    return [chunk_sums(*chunk, model, loss) for chunk in chunks]
+
+
+def sums_by_worker(client, chunks, placement, model, loss):
+    """``chunk_sums`` of every chunk, one task per worker for the chunks it holds, in order.
+
+    A task per chunk (and per pair of sums) costs a scheduler round trip each:
+    some 30 ms of a 100 ms epoch on 20 chunks and two workers.
+    """
+    workers = list(placement)
+    tasks = [client.submit(_chunks_sums, [chunks[i] for i in placement[worker]], model, loss,
+                           workers=[worker], allow_other_workers=True, pure=False)
+             for worker in workers]  # fmt: skip
+    parts = [None] * len(chunks)
+    for worker, results in zip(workers, client.gather(tasks), strict=True):
+        for index, result in zip(placement[worker], results, strict=True):
+            parts[index] = result
+    return parts
 
 
 def objective_and_gradient(X, targets, sample_weight, model, shift, inverse_scale, loss, l2,

@@ -154,6 +154,34 @@ def test_chunk_sums_reach_the_client_whole_through_any_depth_of_tree(n_chunks):
     np.testing.assert_allclose(gradient, values.sum(axis=0), rtol=1e-12)
 
 
+@pytest.mark.parametrize("by_worker", [True, False])  # False: gradients too large to gather
+def test_sums_on_a_cluster_take_a_task_per_worker_and_equal_the_whole_arrays_sums(
+    monkeypatch, by_worker
+):
+    da = pytest.importorskip("dask.array")
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    from skgd import _dask
+    from skgd._losses import LOGISTIC
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(700, 3)), (rng.uniform(size=(700, 1)) < 0.5).astype(float)
+    weight, model = rng.uniform(0.5, 2.0, size=700), rng.normal(size=(1, 4))
+    expected = _dask.chunk_sums(X, y, weight, model, LOGISTIC)
+    if not by_worker:
+        monkeypatch.setattr(_dask, "GATHERED_VALUES", model.size * 13)  # 14 chunks
+        monkeypatch.setattr(_dask, "sums_by_worker", None)  # the tree, or a TypeError
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+        arrays = dask.persist(*(da.from_array(a, chunks=(50,) + a.shape[1:]) for a in (X, y, weight)))
+        held = _dask.held_chunks(arrays)
+        sums = _dask._sums(*arrays, model, LOGISTIC)
+    assert held is not None and sorted(i for chunks in held[2].values() for i in chunks) == list(range(14))
+    for value, whole in zip(sums, expected, strict=True):
+        np.testing.assert_allclose(value, whole, rtol=1e-12)
+
+
 def test_dask_fit_on_a_local_cluster_with_unknown_and_column_chunks():
     da = pytest.importorskip("dask.array")
     distributed = pytest.importorskip("distributed")
