@@ -532,8 +532,12 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
             return 0.0, True
         return (self.power_t if self.schedule == "invscaling" else 0.0), self.schedule == "adaptive"
 
-    def _stopping_rule(self, X, targets, sample_weight, validation, full_batch, adaptive):
-        """The rule that decides when this fit stops (see ``_stopping``)."""
+    def _stopping_rule(self, X, targets, sample_weight, validation, full_batch, adaptive,
+                       baseline):  # fmt: skip
+        """The rule that decides when this fit stops (see ``_stopping``).
+
+        ``baseline``: the training data's ``_baseline_losses``.
+        """
         certifier = estimator = None
         problem = (X, targets, sample_weight, self._loss_for(targets.shape[1]),
                    self._preconditioner, self.alpha, self.fit_intercept)  # fmt: skip
@@ -544,6 +548,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
             estimator = MatrixFreeCertifier(*problem)
         if validation is not None:
             _, _, sample_weight, targets = validation
+            baseline = self._baseline_losses(targets, sample_weight)
         rule = PRESETS[self.optimizer][0]
         retune = None
         if self.learning_rate == "auto" and rule in PLAIN_STEP_RULES and certifier:
@@ -556,7 +561,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         return Stopping(self.tol or 0.0, self.n_iter_no_change, certifier, full_batch,
                         self._reduce_learning_rate if adaptive else None,
                         self._restore_learning_rate if adaptive else None,
-                        self._loss_scale(targets, sample_weight),
+                        self._loss_scale(baseline),
                         deterministic=full_batch and validation is None,
                         retune_step=retune, back_off_step=self._back_off_learning_rate,
                         estimator=estimator,
@@ -618,12 +623,14 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         self._learning_rate_base /= 2.0
         self._initial_learning_rate = self.learning_rate_ = self._learning_rate_base
 
-    def _loss_scale(self, targets, sample_weight):
+    @staticmethod
+    def _loss_scale(baseline):
         """The objective of the best constant model, or of the zero model if that is 0.
 
-        Neither rescaling nor offsetting ``y`` changes it relative to the objective.
+        ``baseline``: ``_baseline_losses`` of the data. Neither rescaling nor
+        offsetting ``y`` changes it relative to the objective.
         """
-        zero, constant = self._baseline_losses(targets, sample_weight)
+        zero, constant = baseline
         return constant if constant > 0 else zero
 
     def _epoch(self, X, targets, sample_weight, order, batch, theta, model, state, t, rule,
@@ -669,7 +676,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         stopping = stopping and self.tol is not None
         baseline = self._baseline_losses(targets, sample_weight)
         rule_of_stopping = self._stopping_rule(X, targets, sample_weight, validation, full_batch,
-                                               adaptive)  # fmt: skip
+                                               adaptive, baseline)  # fmt: skip
         # A full batch sums over every row whatever the order: reading X in
         # order is several times faster than in a shuffled one.
         shuffled = self.shuffle and not full_batch
@@ -802,7 +809,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         if message is not None:
             _warn_at_caller(message)
         worse_than_constant = self.loss_curve_[-1] > baseline[1] + self.tol * self._loss_scale(
-            targets, sample_weight
+            baseline
         )
         if self.fit_intercept and not rule_of_stopping.certified and worse_than_constant:
             _warn_at_caller(
