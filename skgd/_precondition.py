@@ -141,20 +141,13 @@ def solver_row_norms(X, preconditioner):
         return np.concatenate(map_chunks(solver_row_norms, (X,), preconditioner))
     if sparse.issparse(X):
         return np.asarray(solver_design(X, preconditioner).power(2).sum(axis=1)).ravel()
-    shift, scale, _ = preconditioner
-    return _dense_row_norms(X, shift, scale)
-
-
-@njit(cache=True, nogil=True)
-def _dense_row_norms(X, shift, scale):
-    """``solver_row_norms`` of dense rows: one pass over ``X``, no temporary design."""
+    # One block buffer for the whole pass: the design's formula stays in
+    # solver_design, and no block pays for a fresh allocation.
     norms = np.empty(X.shape[0])
-    for i in range(X.shape[0]):
-        total = 0.0
-        for j in range(X.shape[1]):
-            value = (X[i, j] - shift[j]) / scale[j]
-            total += value * value
-        norms[i] = total
+    buffer = np.empty((min(CHUNK_ROWS, X.shape[0]), X.shape[1] + 1))
+    for start in range(0, X.shape[0], CHUNK_ROWS):
+        design = solver_design(X[start : start + CHUNK_ROWS], preconditioner, buffer)[:, :-1]
+        np.einsum("ij,ij->i", design, design, out=norms[start : start + CHUNK_ROWS])
     return norms
 
 
