@@ -5,7 +5,7 @@ preconditioner's moments, the automatic step's curvature, the losses of the
 constant models, each epoch's gradient and objective, and the certificate's
 gradient and Hessian. When ``X`` is a ``dask.array.Array`` chunked by rows,
 each of these is a map over the chunks, with the same function the in-memory
-fit runs on its whole array (``accumulate_rows``' loop, ``hessian_sums``,
+fit runs on its whole array (``accumulate_blocks``, ``hessian_sums``,
 ``feature_moments``, ``solver_design``), and a sum of the chunks' results: in a
 fixed tree on the workers for the Hessian (``reduce_chunks``), and for each
 epoch's gradient unless a distributed cluster holds the chunks, where one task
@@ -19,15 +19,17 @@ Only full batches are taken this way; a stochastic preset streams blocks with
 ``dask_ml.wrappers.Incremental`` and ``partial_fit`` instead.
 """
 
+from contextlib import contextmanager
+
 import dask
 import dask.array as da
+import numba
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.utils.validation import _check_feature_names, _check_n_features
 
 from ._certificate import _weighted_gram, hessian_sums
-from ._epoch import FAST_MATH, accumulate_rows, objective_of_sums, step_on_full_batch
-from ._jit import njit
+from ._epoch import accumulate_blocks, objective_of_sums, step_on_full_batch
 from ._losses import constant_of_mean_target, mean_loss
 from ._optimizers import is_full_batch, samples_per_step
 from ._precondition import CHUNK_ROWS, feature_moments, solver_design
@@ -87,22 +89,36 @@ def _contiguous(chunk):
 # -- the objective and its gradient --------------------------------------------
 
 
-@njit(cache=True, nogil=True, fastmath=FAST_MATH)
-def _summed_rows(X, targets, sample_weight, model, loss):
-    """``accumulate_rows`` over every row of one chunk: ``(loss, weight, gradient)`` sums."""
-    n_rows = sample_weight.shape[0]
-    n_outputs = model.shape[0]
-    grad = np.zeros(model.shape)
-    total_loss, total_weight = accumulate_rows(X, targets, sample_weight, np.arange(n_rows), 0,
-                                               n_rows, model, loss, grad, np.empty(n_outputs),
-                                               np.empty(n_outputs))  # fmt: skip
-    return total_loss, total_weight, grad
+@contextmanager
+def _one_numba_thread():
+    """Compiled parallel loops on the calling thread alone: Dask runs a task per core already.
+
+    (Two threads per task on two workers of one core each took 0.11 s an epoch
+    of 2,000,000 x 100 rows instead of 0.05.)
+    """
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)  # this thread's setting only
+    try:
+        yield
+    finally:
+        numba.set_num_threads(threads)
 
 
 def chunk_sums(X, targets, sample_weight, model, loss):
-    """``_summed_rows`` of one chunk, as the compiled loops read it."""
-    return _summed_rows(_contiguous(X), _contiguous(targets), _contiguous(sample_weight), model,
-                        loss)  # fmt: skip
+    """``(loss, weight, gradient)`` sums of one chunk's rows, by the in-memory fit's kernel.
+
+    ``accumulate_blocks`` on one thread: the parallel kernel's compiled loop runs
+    a third faster than the plain one (0.031 against 0.046 s a million rows of
+    100 features).
+    """
+    n_rows = sample_weight.shape[0]
+    grad = np.zeros(model.shape)
+    with _one_numba_thread():
+        total_loss, total_weight = accumulate_blocks(
+            _contiguous(X), _contiguous(targets), _contiguous(sample_weight), np.arange(n_rows), 0,
+            n_rows, model, loss, grad
+        )  # fmt: skip
+    return total_loss, total_weight, grad
 
 
 # Every chunk's gradient reaches the client from one task per worker while they
