@@ -32,8 +32,21 @@ from ._certificate import _weighted_gram, hessian_sums
 from ._epoch import accumulate_blocks, objective_of_sums, step_on_full_batch
 from ._losses import constant_of_mean_target, mean_loss
 from ._optimizers import is_full_batch, samples_per_step
-from ._precondition import CHUNK_ROWS, feature_moments, solver_design
+from ._precondition import (
+    CHUNK_ROWS,
+    feature_moments,
+    mean_row_norm,
+    solver_design,
+    solver_row_norms,
+)
 from ._rows import read_only
+from ._step_size import (
+    MAX_ROWS_FOR_EIGENVALUE,
+    _eigenvalue_rows,
+    heavy_rows,
+    spread_factor,
+    spread_rows,
+)
 
 # -- running a function on every chunk -----------------------------------------
 
@@ -237,6 +250,21 @@ def map_row_chunks(predict, X):
 
 # -- statistics of the data -----------------------------------------------------
 
+# What a fit's set-up reads of its data, kept by the Dask arrays' names (the
+# names of their content's graph): the pass that checks the chunks computes the
+# moments and the targets' sums for the set-up after it, and later fits of the
+# same arrays (a warm start, another parameter of a grid) find them here.
+_KEPT = {}
+_KEPT_ENTRIES = 16
+
+
+def _remembered(key, compute):
+    if key not in _KEPT:
+        while len(_KEPT) >= _KEPT_ENTRIES:
+            del _KEPT[next(iter(_KEPT))]
+        _KEPT[key] = compute()
+    return _KEPT[key]
+
 
 def _chunk_moments(X, sample_weight, centre):
     weight = float(np.sum(sample_weight, dtype=np.float64))
@@ -246,21 +274,26 @@ def _chunk_moments(X, sample_weight, centre):
     return weight, mean, squares
 
 
-def weighted_moments(X, sample_weight, centre):
-    """``feature_moments`` of a Dask array, from one pass over the chunks.
+def _combined_moments(parts):
+    """Chunks' ``(weight, mean, mean square)`` combined as in Chan et al. (1979).
 
-    Each chunk's weighted mean and mean square about it are combined as in
-    Chan et al. (1979): ``m2 = sum_c W_c (m2_c + (mean_c - mean)^2) / W``.
+    ``m2 = sum_c W_c (m2_c + (mean_c - mean)^2) / W`` (without centring, the
+    means are zeros).
     """
-    parts = [part for part in map_chunks(_chunk_moments, (X, sample_weight), centre)
-             if part[0] > 0.0]  # fmt: skip
+    parts = [part for part in parts if part[0] > 0.0]
     total = sum(weight for weight, _, _ in parts)
     mean = sum(weight / total * chunk_mean for weight, chunk_mean, _ in parts)
-    squares = sum(
-        weight / total * (chunk_squares + (chunk_mean - mean) ** 2 if centre else chunk_squares)
-        for weight, chunk_mean, chunk_squares in parts
-    )  # fmt: skip
+    squares = sum(weight / total * (chunk_squares + (chunk_mean - mean) ** 2)
+                  for weight, chunk_mean, chunk_squares in parts)  # fmt: skip
     return mean, squares
+
+
+def weighted_moments(X, sample_weight, centre):
+    """``feature_moments`` of a Dask array, from one pass over the chunks (or none, if kept)."""
+    return _remembered(
+        ("moments", X.name, sample_weight.name, centre),
+        lambda: _combined_moments(map_chunks(_chunk_moments, (X, sample_weight), centre)),
+    )  # fmt: skip
 
 
 def _chunk_hessian(X, sample_weight, model, preconditioner, loss, fit_intercept):
@@ -302,30 +335,93 @@ def _chunk_gram_of_rows(X, rows, weights, preconditioner):
     return _gram(X[rows], weights, preconditioner)
 
 
+def _rows_by_chunk(X, rows):
+    """``(chunk, block, its rows of the sorted indices rows, their positions in rows)``."""
+    starts = np.cumsum((0,) + X.chunks[0])
+    chunk_of_row = np.searchsorted(starts, rows, side="right") - 1
+    for chunk, block in enumerate(_row_blocks(X)):
+        mine = np.flatnonzero(chunk_of_row == chunk)
+        if mine.size:
+            yield block, rows[mine] - starts[chunk], mine
+
+
 def solver_gram(X, sample_weight, rows, preconditioner):
     """``A^T W A / sum(w)`` of a Dask array; of ``rows`` only (weighted by ``sample_weight``).
 
-    The matrix whose largest eigenvalue ``_step_size.largest_gram_eigenvalue``
-    estimates: summed chunk by chunk, with the same rows as in memory.
+    Summed chunk by chunk, with the same rows as in memory.
     """
     if rows is None:
         results = map_chunks(_chunk_gram, (X, sample_weight), preconditioner)
         return sum(gram for gram, _ in results) / sum(weight for _, weight in results)
-    starts = np.cumsum((0,) + X.chunks[0])
-    chunk_of_row = np.searchsorted(starts, rows, side="right") - 1
-    tasks = []
-    for chunk, block in enumerate(_row_blocks(X)):
-        mine = chunk_of_row == chunk
-        if np.any(mine):
-            tasks.append(dask.delayed(_chunk_gram_of_rows, pure=True)(
-                block, rows[mine] - starts[chunk], sample_weight[mine], preconditioner
-            ))  # fmt: skip
+    tasks = [dask.delayed(_chunk_gram_of_rows, pure=True)(block, mine, sample_weight[where],
+                                                          preconditioner)
+             for block, mine, where in _rows_by_chunk(X, rows)]  # fmt: skip
     return sum(dask.compute(*tasks)) / float(np.sum(sample_weight))
 
 
-def _chunk_target_sums(targets, sample_weight):
+def _chunk_heavy_and_spread(X, sample_weight, spread, preconditioner, fit_intercept, mean):
+    """A chunk's heavy rows (``heavy_rows``) and its rows of ``spread`` that are not heavy.
+
+    ``(counts, heavy Gram, spread Gram)``: ``counts`` holds the number of
+    heavy rows and the weights of the heavy rows, the spread rows and the chunk.
+    """
     weights = np.asarray(sample_weight, dtype=np.float64)
-    return weights @ np.asarray(targets, dtype=np.float64), float(weights.sum())
+    curvatures = solver_row_norms(X, preconditioner) + float(fit_intercept)
+    heavy = heavy_rows(curvatures, sample_weight, mean)
+    spread = spread[~heavy[spread]]
+    counts = np.array([heavy.sum(), weights[heavy].sum(), weights[spread].sum(), weights.sum()])
+    return (counts, _gram(X[heavy], weights[heavy], preconditioner),
+            _gram(X[spread], weights[spread], preconditioner))  # fmt: skip
+
+
+def eigenvalue_gram(X, sample_weight, fit_intercept, preconditioner):
+    """The Gram matrix ``_step_size.largest_gram_eigenvalue`` reads, of a Dask array.
+
+    Of every row up to ``MAX_ROWS_FOR_EIGENVALUE`` rows; past them, of the
+    heavy rows and the spread rows (``_step_size._eigenvalue_rows``) from one
+    pass: each chunk finds its heavy rows against the mean curvature, which
+    the moments give (``mean_row_norm``), so the rows' norms never leave the
+    workers. When more rows are heavy than the subset may hold, the norms
+    come to the client and only the heaviest are kept, as in memory.
+    """
+    n_samples = X.shape[0]
+    if n_samples <= MAX_ROWS_FOR_EIGENVALUE:
+        return solver_gram(X, sample_weight, None, preconditioner)
+    moments = weighted_moments(X, sample_weight, fit_intercept)
+    mean = mean_row_norm(*moments, preconditioner) + float(fit_intercept)
+    chunks = zip(_rows_by_chunk(X, spread_rows(n_samples)), _row_blocks(sample_weight),
+                 strict=True)  # fmt: skip
+    grams = dask.delayed(_chunk_heavy_and_spread, pure=True)
+    tasks = [grams(block, weights, rows, preconditioner, fit_intercept, mean)
+             for (block, rows, _), weights in chunks]  # fmt: skip
+    counts, heavy_gram, spread_gram = _add_sums(*dask.compute(*tasks))
+    n_heavy, heavy_total, spread_total, total = counts
+    factor = spread_factor(total - heavy_total, spread_total)
+    if n_heavy > MAX_ROWS_FOR_EIGENVALUE or factor is None:
+        return _eigenvalue_gram_of_gathered_norms(X, sample_weight, fit_intercept, preconditioner)
+    return (heavy_gram + factor * spread_gram) / (heavy_total + factor * spread_total)
+
+
+def _eigenvalue_gram_of_gathered_norms(X, sample_weight, fit_intercept, preconditioner):
+    curvatures = solver_row_norms(X, preconditioner) + float(fit_intercept)
+    subset = _eigenvalue_rows(curvatures, np.asarray(sample_weight))
+    if subset is None:
+        return solver_gram(X, sample_weight, None, preconditioner)
+    return solver_gram(X, subset[1], subset[0], preconditioner)
+
+
+def _chunk_target_sums(targets, sample_weight, loss):
+    """A chunk's ``(weighted sum of the targets, weight, weighted loss of the zero model)``."""
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    return (weights @ np.asarray(targets, dtype=np.float64), float(weights.sum()),
+            _chunk_loss(targets, sample_weight, loss, np.zeros(targets.shape[1])))  # fmt: skip
+
+
+def _combined_target_sums(parts):
+    """``(mean target, loss of the zero model, weight)`` from ``_chunk_target_sums``."""
+    sums, weights, losses = zip(*parts, strict=True)
+    total = sum(weights)
+    return sum(sums) / total, sum(losses) / total, total
 
 
 def _chunk_loss(targets, sample_weight, loss, constant):
@@ -336,41 +432,36 @@ def _chunk_loss(targets, sample_weight, loss, constant):
     return mean_loss(loss, raw, targets, weights) * float(weights.sum())
 
 
-# A fit asks for its baseline losses three times (start, stopping rule, report):
-# Dask names an array by its content's graph, so the same targets are found here.
-_BASELINES = {}
-_BASELINES_KEPT = 8
-
-
 def baseline_losses(loss, targets, sample_weight, fit_intercept):
-    """``BaseGD._baseline_losses`` of Dask targets: the chunks' weighted sums of the loss."""
-    key = (targets.name, sample_weight.name, loss, fit_intercept)
-    if key not in _BASELINES:
-        while len(_BASELINES) >= _BASELINES_KEPT:
-            del _BASELINES[next(iter(_BASELINES))]
-        _BASELINES[key] = _baseline_losses(loss, targets, sample_weight, fit_intercept)
-    return _BASELINES[key]
+    """``BaseGD._baseline_losses`` of Dask targets: the chunks' weighted sums of the loss.
 
-
-def _baseline_losses(loss, targets, sample_weight, fit_intercept):
-    def total_loss(constant):
-        losses = map_chunks(_chunk_loss, (targets, sample_weight), loss, constant)
-        return sum(losses) / total_weight
-
-    sums = map_chunks(_chunk_target_sums, (targets, sample_weight))
-    total_weight = sum(weight for _, weight in sums)
-    zero = total_loss(np.zeros(targets.shape[1]))
+    A fit asks for them three times (start, stopping rule, report): they are kept.
+    """
+    mean, zero, total = _remembered(
+        ("targets", targets.name, sample_weight.name, loss),
+        lambda: _combined_target_sums(map_chunks(_chunk_target_sums, (targets, sample_weight),
+                                                 loss)),
+    )  # fmt: skip
     if not fit_intercept:
         return zero, zero
-    mean = sum(target_sum for target_sum, _ in sums) / total_weight
-    return zero, total_loss(constant_of_mean_target(loss, mean))
+    key = ("constant", targets.name, sample_weight.name, loss)
+    return zero, _remembered(key, lambda: _constant_loss(loss, targets, sample_weight, mean, total))
+
+
+def _constant_loss(loss, targets, sample_weight, mean, total):
+    constant = constant_of_mean_target(loss, mean)
+    return sum(map_chunks(_chunk_loss, (targets, sample_weight), loss, constant)) / total
 
 
 # -- the training data ----------------------------------------------------------
 
 
-def _checked_chunk(X, targets, sample_weight, estimator, numeric_targets):
-    """Reject non-finite values of a chunk (as ``_base._check_values``); its total weight."""
+def _checked_chunk(X, targets, sample_weight, estimator, numeric_targets, centre, loss):
+    """Reject non-finite values of a chunk (as ``_base._check_values``); its statistics.
+
+    ``(_chunk_moments, _chunk_target_sums)``: what the fit's set-up reads next,
+    from the same reading of the chunk.
+    """
     from ._base import _check_values  # noqa: PLC0415 - _base imports this module lazily
 
     _check_values("X", X, estimator)
@@ -381,7 +472,7 @@ def _checked_chunk(X, targets, sample_weight, estimator, numeric_targets):
         raise ValueError("sample_weight holds NaN or infinite values.")
     if np.any(weights < 0):
         raise ValueError("sample_weight holds negative values; weights must be non-negative.")
-    return float(weights.sum(dtype=np.float64))
+    return _chunk_moments(X, sample_weight, centre), _chunk_target_sums(targets, weights, loss)
 
 
 def _rows_like(values, X, name):
@@ -484,8 +575,13 @@ def training_data(estimator, X, y, sample_weight, reset):
             lambda labels: per_class[np.searchsorted(classes, labels)], dtype=X.dtype
         )
     X, targets, sample_weight = dask.persist(X, targets, sample_weight)
-    weights = map_chunks(_checked_chunk, (X, targets, sample_weight), estimator,
-                         not is_classifier(estimator))  # fmt: skip
-    if not sum(weights) > 0:
+    centre, loss = estimator.fit_intercept, estimator._loss_for(n_outputs)
+    statistics = map_chunks(_checked_chunk, (X, targets, sample_weight), estimator,
+                            not is_classifier(estimator), centre, loss)  # fmt: skip
+    moments, target_sums = zip(*statistics, strict=True)
+    if not sum(weight for weight, _, _ in moments) > 0:
         raise ValueError("sample_weight (times class_weight) is zero for every sample.")
+    _remembered(("moments", X.name, sample_weight.name, centre), lambda: _combined_moments(moments))
+    _remembered(("targets", targets.name, sample_weight.name, loss),
+                lambda: _combined_target_sums(target_sums))  # fmt: skip
     return X, y, targets, sample_weight

@@ -151,6 +151,16 @@ def solver_row_norms(X, preconditioner):
     return norms
 
 
+def mean_row_norm(mean, squares, preconditioner):
+    """The weighted mean of ``solver_row_norms``, from the moments ``feature_moments`` gives.
+
+    ``sum_j (m2_j + (m_j - mu_j)^2) / sigma_j^2`` for features of mean ``m_j``
+    and mean square ``m2_j`` about it: no pass over the rows.
+    """
+    shift, scale, _ = preconditioner
+    return float(np.sum((squares + (mean - shift) ** 2) / scale**2))
+
+
 # The per-step maps multiply by 1 / sigma (``inverse_scale``): a division per
 # coordinate and step costs several times more.
 @njit(cache=True, fastmath={"reassoc", "contract"}, inline="always")

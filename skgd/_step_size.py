@@ -108,41 +108,56 @@ def curvature_bound(loss, n_outputs):
     return loss.curvature
 
 
-def _spread_rows(n_samples, n_rows):
-    """About ``n_rows`` sorted row indices, one drawn at random from each block of rows.
+def spread_rows(n_samples):
+    """About ``MAX_ROWS_FOR_EIGENVALUE`` sorted row indices, one drawn at random from each block.
 
     Random within blocks, so rows that repeat in a pattern (alternating
     sources, k entities per time step) are all represented, as evenly spaced
     rows would not be; fixed seed, so the step does not depend on random_state.
     """
-    every = -(-n_samples // n_rows)
+    every = -(-n_samples // MAX_ROWS_FOR_EIGENVALUE)
     starts = np.arange(0, n_samples, every)
     offsets = np.random.RandomState(0).randint(every, size=starts.size)
     return np.minimum(starts + offsets, n_samples - 1)
 
 
-def _eigenvalue_rows(row_curvatures, sample_weight):
-    """Rows and weights of a smaller Gram matrix with nearly the same top eigenvalue.
+def heavy_rows(row_curvatures, sample_weight, mean_curvature):
+    """Rows (a mask) of weight whose curvature passes ``HEAVY_ROW_FACTOR`` times the mean."""
+    return (row_curvatures > HEAVY_ROW_FACTOR * mean_curvature) & (sample_weight > 0)
 
-    Every heavy row (curvature above ``HEAVY_ROW_FACTOR`` times the weighted
-    mean, at most ``MAX_ROWS_FOR_EIGENVALUE`` of the heaviest) keeps its own
-    weight: a handful of large rows can make the top eigenvalue, and a random
-    subset would miss them. The other rows are represented by a spread subset
-    (``_spread_rows``) whose weights are scaled up to their total.
+
+def spread_factor(light_total, spread_total):
+    """What the spread rows' weights are multiplied by to stand for every light row.
+
+    None when the spread rows weigh nothing but the light rows do: the subset
+    cannot stand for them, and every row is used.
+    """
+    if light_total > 0 and spread_total == 0:
+        return None
+    return light_total / spread_total if spread_total > 0 else 0.0
+
+
+def _eigenvalue_rows(row_curvatures, sample_weight):
+    """Rows and weights of a smaller Gram matrix with nearly the same top eigenvalue, or None.
+
+    Every heavy row (``heavy_rows``, at most ``MAX_ROWS_FOR_EIGENVALUE`` of
+    the heaviest) keeps its own weight: a handful of large rows can make the
+    top eigenvalue, and a random subset would miss them. The other rows are
+    represented by a spread subset (``spread_rows``) whose weights are scaled
+    up to their total.
     """
     n_samples = row_curvatures.shape[0]
     mean = np.average(row_curvatures, weights=sample_weight)
-    heavy = np.flatnonzero((row_curvatures > HEAVY_ROW_FACTOR * mean) & (sample_weight > 0))
+    heavy = np.flatnonzero(heavy_rows(row_curvatures, sample_weight, mean))
     if heavy.size > MAX_ROWS_FOR_EIGENVALUE:
         heavy = heavy[np.argsort(row_curvatures[heavy])[-MAX_ROWS_FOR_EIGENVALUE:]]
     light = np.ones(n_samples, dtype=bool)
     light[heavy] = False
-    spread = _spread_rows(n_samples, MAX_ROWS_FOR_EIGENVALUE)
+    spread = spread_rows(n_samples)
     spread = np.unique(spread[light[spread]])
-    light_total, spread_total = sample_weight[light].sum(), sample_weight[spread].sum()
-    if light_total > 0 and spread_total == 0:
-        return None  # the subset has no weight: use every row
-    factor = light_total / spread_total if spread_total > 0 else 0.0
+    factor = spread_factor(sample_weight[light].sum(), sample_weight[spread].sum())
+    if factor is None:
+        return None
     rows = np.concatenate([heavy, spread])
     weights = np.concatenate([sample_weight[heavy], factor * sample_weight[spread]])
     return rows, weights
@@ -154,23 +169,21 @@ def largest_gram_eigenvalue(X, sample_weight, fit_intercept, preconditioner, row
     ``row_curvatures`` (the rows' ``||a_i||^2``, computed when not given)
     decide which rows a large ``X`` is estimated from (``_eigenvalue_rows``).
     """
+    if is_dask_array(X):  # the same Gram matrix, summed where the chunks live
+        from ._dask import eigenvalue_gram  # noqa: PLC0415 - dask is optional
+
+        gram = eigenvalue_gram(X, sample_weight, fit_intercept, preconditioner)
+        if not fit_intercept:
+            gram = np.ascontiguousarray(gram[:-1, :-1])
+        return power_iteration(gram.__matmul__, gram.shape[0], X.dtype, N_POWER_ITERATIONS)
     shift, _, inverse_scale = preconditioner
-    rows = None
     if X.shape[0] > MAX_ROWS_FOR_EIGENVALUE:
         if row_curvatures is None:
             row_curvatures = solver_row_norms(X, preconditioner) + float(fit_intercept)
         subset = _eigenvalue_rows(row_curvatures, np.asarray(sample_weight))
         if subset is not None:
             rows, sample_weight = subset
-    if is_dask_array(X):  # lambda_max of the Gram matrix, summed where the chunks live
-        from ._dask import solver_gram  # noqa: PLC0415 - dask is optional
-
-        gram = solver_gram(X, sample_weight, rows, preconditioner)
-        if not fit_intercept:
-            gram = np.ascontiguousarray(gram[:-1, :-1])
-        return power_iteration(gram.__matmul__, gram.shape[0], X.dtype, N_POWER_ITERATIONS)
-    if rows is not None:
-        X = X[rows]
+            X = X[rows]
     weights = sample_weight / sample_weight.sum()
     n_features = X.shape[1]
     weights = weights.astype(X.dtype)
@@ -271,10 +284,8 @@ def auto_learning_rate(
     c = curvature_bound(loss, n_outputs)
     # The penalty's curvature in the solver's coordinates is 2 l2 / sigma_j^2.
     penalty = 2.0 * l2 / float(np.min(preconditioner.scale)) ** 2 if l2 else 0.0
-    row_curvatures = None
-    if not (is_full_batch(batch, n_samples) or rule in ADAPTIVE_RULES) or (
-        X.shape[0] > MAX_ROWS_FOR_EIGENVALUE
-    ):
+    row_curvatures = None  # L_max's (largest_gram_eigenvalue computes its own if it needs them)
+    if not (is_full_batch(batch, n_samples) or rule in ADAPTIVE_RULES):
         row_curvatures = solver_row_norms(X, preconditioner) + float(fit_intercept)
     eigenvalue = largest_gram_eigenvalue(X, sample_weight, fit_intercept, preconditioner,
                                          row_curvatures)  # fmt: skip

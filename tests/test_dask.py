@@ -222,6 +222,84 @@ def test_dask_fit_of_large_data_keeps_its_dtype_and_the_eigenvalue_rows(dtype):
         np.testing.assert_allclose(dask_fit.coef_, in_memory.coef_, rtol=1e-4)
 
 
+def _heavy_rows_data(n_samples=24_000):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n_samples, 5)) * [1, 2, 3, 4, 50] + 3.0
+    X[:40] *= 20  # heavy rows
+    y = X @ np.arange(1.0, 6.0) + rng.normal(size=n_samples)
+    return X, y, rng.uniform(0.0, 3.0, size=n_samples)
+
+
+@pytest.mark.parametrize("params", [{}, {"precondition": False}, {"fit_intercept": False},
+                                    {"alpha": 10.0}])  # fmt: skip
+def test_dask_automatic_step_finds_the_heavy_rows_where_they_live(monkeypatch, params):
+    # the heavy rows are found against the mean curvature the moments give:
+    # the same rows, step and fit as in memory, without gathering the norms
+    pytest.importorskip("dask.array")
+    import dask
+
+    from skgd import _dask
+
+    monkeypatch.setattr(_dask, "_eigenvalue_gram_of_gathered_norms", None)  # a TypeError
+    X, y, weight = _heavy_rows_data()
+    params = dict(optimizer="batch", max_iter=20, tol=None, **params)
+    in_memory = GDLinearRegressor(**params).fit(X, y, sample_weight=weight)
+    with dask.config.set(scheduler="threads"):
+        dask_fit = GDLinearRegressor(**params).fit(*_dask_rows(X, y, weight, chunks=5_000))
+    assert dask_fit.learning_rate_ == pytest.approx(in_memory.learning_rate_, rel=1e-13)
+    _assert_same_fit(dask_fit, in_memory)
+
+
+@pytest.mark.parametrize("case", ["more heavy rows than the subset holds",
+                                  "spread rows of no weight"])  # fmt: skip
+def test_dask_automatic_step_gathers_the_norms_where_the_subset_cannot_stand(monkeypatch,
+                                                                            case):  # fmt: skip
+    pytest.importorskip("dask.array")
+    import dask
+
+    from skgd import _dask, _step_size
+
+    X, y, weight = _heavy_rows_data()
+    for module in (_dask, _step_size):
+        monkeypatch.setattr(module, "MAX_ROWS_FOR_EIGENVALUE", 30)  # 40 heavy rows
+    if case == "spread rows of no weight":
+        monkeypatch.setattr(_step_size, "MAX_ROWS_FOR_EIGENVALUE", 100)
+        weight[_step_size.spread_rows(X.shape[0])] = 0.0  # every row is used
+    gathered = []
+    monkeypatch.setattr(_dask, "_eigenvalue_gram_of_gathered_norms",
+                        lambda *args, f=_dask._eigenvalue_gram_of_gathered_norms:
+                        gathered.append(1) or f(*args))  # fmt: skip
+    params = dict(optimizer="batch", max_iter=20, tol=None)
+    in_memory = GDLinearRegressor(**params).fit(X, y, sample_weight=weight)
+    with dask.config.set(scheduler="threads"):
+        dask_fit = GDLinearRegressor(**params).fit(*_dask_rows(X, y, weight, chunks=5_000))
+    assert gathered
+    assert dask_fit.learning_rate_ == pytest.approx(in_memory.learning_rate_, rel=1e-13)
+    _assert_same_fit(dask_fit, in_memory)
+
+
+def test_dask_fit_reads_its_statistics_in_the_pass_that_checks_the_chunks(monkeypatch):
+    # moments, targets' sums and the zero model's loss: once per chunk, by the
+    # check, not again by the set-up that reads them
+    pytest.importorskip("dask.array")
+    import dask
+
+    from skgd import _dask
+
+    calls = []
+
+    def counted(name, function):
+        return lambda *args: calls.append(name) or function(*args)
+
+    for name in ("_chunk_moments", "_chunk_target_sums"):
+        monkeypatch.setattr(_dask, name, counted(name, getattr(_dask, name)))
+    X, y, weight = _heavy_rows_data()
+    with dask.config.set(scheduler="threads"):
+        model = GDLinearRegressor(optimizer="batch", max_iter=3, tol=None)
+        model.fit(*_dask_rows(X, y, weight, chunks=5_000))
+    assert sorted(calls) == ["_chunk_moments"] * 5 + ["_chunk_target_sums"] * 5
+
+
 def test_dask_warm_start_and_class_weight():
     pytest.importorskip("dask.array")
     import dask
