@@ -10,15 +10,19 @@ fit runs on its whole array (``accumulate_blocks``, ``hessian_sums``,
 fixed tree on the workers for the Hessian (``reduce_chunks``), and for each
 epoch's gradient unless a distributed cluster holds the chunks, where one task
 per worker returns its chunks' sums (``sums_by_worker``); on the client, in the
-chunks' order, for the rest. Only the
-parameters go out to the chunks and only sums as small as the gradient (or the
-Hessian) come back; the step itself is the in-memory one (``step_on_full_batch``). The fit therefore
-equals the in-memory fit of the same data up to the order of the sums.
+chunks' order, for the rest. The set-up reads ``X`` twice: the checks' pass
+also sums the moments and the targets (``_checked_chunk``, kept by the
+arrays' names), and the automatic step finds its rows on the workers
+(``eigenvalue_gram``). Only the parameters go out to the chunks and only sums
+as small as the gradient (or the Hessian) come back; the step itself is the
+in-memory one (``step_on_full_batch``). The fit therefore equals the
+in-memory fit of the same data up to the order of the sums.
 
 Only full batches are taken this way; a stochastic preset streams blocks with
 ``dask_ml.wrappers.Incremental`` and ``partial_fit`` instead.
 """
 
+import threading
 from contextlib import contextmanager
 
 import dask
@@ -258,12 +262,18 @@ _KEPT = {}
 _KEPT_ENTRIES = 16
 
 
+_KEPT_LOCK = threading.Lock()  # fits in threads (a grid search) share it
+
+
 def _remembered(key, compute):
-    if key not in _KEPT:
-        while len(_KEPT) >= _KEPT_ENTRIES:
-            del _KEPT[next(iter(_KEPT))]
-        _KEPT[key] = compute()
-    return _KEPT[key]
+    value = _KEPT.get(key)
+    if value is None:
+        value = compute()
+        with _KEPT_LOCK:
+            while len(_KEPT) >= _KEPT_ENTRIES:
+                del _KEPT[next(iter(_KEPT))]
+            _KEPT[key] = value
+    return value
 
 
 def _chunk_moments(X, sample_weight, centre):
