@@ -346,13 +346,15 @@ def _chunk_gram_of_rows(X, rows, weights, preconditioner):
 
 
 def _rows_by_chunk(X, rows):
-    """``(chunk, block, its rows of the sorted indices rows, their positions in rows)``."""
+    """``(block, its rows of the sorted indices rows, their positions in rows)`` of every chunk.
+
+    A chunk may hold none of ``rows``.
+    """
     starts = np.cumsum((0,) + X.chunks[0])
     chunk_of_row = np.searchsorted(starts, rows, side="right") - 1
     for chunk, block in enumerate(_row_blocks(X)):
         mine = np.flatnonzero(chunk_of_row == chunk)
-        if mine.size:
-            yield block, rows[mine] - starts[chunk], mine
+        yield block, rows[mine] - starts[chunk], mine
 
 
 def solver_gram(X, sample_weight, rows, preconditioner):
@@ -365,7 +367,7 @@ def solver_gram(X, sample_weight, rows, preconditioner):
         return sum(gram for gram, _ in results) / sum(weight for _, weight in results)
     tasks = [dask.delayed(_chunk_gram_of_rows, pure=True)(block, mine, sample_weight[where],
                                                           preconditioner)
-             for block, mine, where in _rows_by_chunk(X, rows)]  # fmt: skip
+             for block, mine, where in _rows_by_chunk(X, rows) if mine.size]  # fmt: skip
     return sum(dask.compute(*tasks)) / float(np.sum(sample_weight))
 
 

@@ -250,6 +250,30 @@ def test_dask_automatic_step_finds_the_heavy_rows_where_they_live(monkeypatch, p
     _assert_same_fit(dask_fit, in_memory)
 
 
+def test_dask_automatic_step_reads_heavy_rows_of_a_chunk_without_spread_rows(monkeypatch):
+    pytest.importorskip("dask.array")
+    import dask
+    import dask.array as da
+
+    from skgd import _dask, _step_size
+
+    X, y, weight = _heavy_rows_data()
+    for module in (_dask, _step_size):
+        monkeypatch.setattr(module, "MAX_ROWS_FOR_EIGENVALUE", 100)  # a spread row per 240
+    assert _step_size.spread_rows(X.shape[0])[0] >= 10  # none in the first chunk
+    monkeypatch.setattr(_dask, "_eigenvalue_gram_of_gathered_norms", None)  # a TypeError
+    params = dict(optimizer="batch", max_iter=20, tol=None)
+    in_memory = GDLinearRegressor(**params).fit(X, y, sample_weight=weight)
+    rows = ((10, 11_990, 12_000),)  # the first 10 rows, heavy, a chunk of their own
+    with dask.config.set(scheduler="threads"):
+        dask_fit = GDLinearRegressor(**params).fit(
+            da.from_array(X, chunks=rows + ((5,),)), da.from_array(y, chunks=rows),
+            sample_weight=da.from_array(weight, chunks=rows),
+        )  # fmt: skip
+    assert dask_fit.learning_rate_ == pytest.approx(in_memory.learning_rate_, rel=1e-13)
+    _assert_same_fit(dask_fit, in_memory)
+
+
 @pytest.mark.parametrize("case", ["more heavy rows than the subset holds",
                                   "spread rows of no weight"])  # fmt: skip
 def test_dask_automatic_step_gathers_the_norms_where_the_subset_cannot_stand(monkeypatch,
